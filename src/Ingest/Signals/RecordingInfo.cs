@@ -1,0 +1,18 @@
+namespace Neurodecode.Ingest.Signals;
+
+/// <summary>Everything about a recording except its samples (MNE's <c>raw.info</c> plus the sizes).</summary>
+public sealed record RecordingInfo(
+    string Format,
+    string SourcePath,
+    double Sfreq,
+    long NSamples,
+    IReadOnlyList<ChannelInfo> Channels,
+    DateTimeOffset? MeasDate = null)
+{
+    public int NChannels => Channels.Count;
+    public double DurationSeconds => NSamples / Sfreq;
+    public string? Subject { get; init; }
+    public string? Session { get; init; }
+    public string? Run { get; init; }
+    public IEnumerable<string> ChannelNames => Channels.Select(c => c.Name);
+}
