@@ -1,0 +1,101 @@
+#!/usr/bin/python3
+"""Golden fixtures for the reader conformance tests, from MNE 1.3 / nibabel 5.0.
+
+For each FILE (a path under ../shared/datasets) writes
+tests/Neurodecode.Tests/Golden/<folder>/<file name>.json holding what
+../shared/tools/mne_reference.py inspect prints (the `neurodecode inspect --json`
+contract) plus a data fingerprint: for every channel (EEG) or for the flattened
+Fortran-order array (NIfTI) its sum, sum of squares, min, max and the values at
+33 evenly spaced sample indices. The fingerprint is small enough to commit and
+catches wrong scaling, order or offsets anywhere in the file; tests compare it
+with a stated tolerance.
+
+Usage (Debian's interpreter, apt-get install python3-mne python3-nibabel python3-scipy):
+  /usr/bin/python3 tools/make_golden.py ../shared/datasets/formats/edf/*.edf ...
+  /usr/bin/python3 tools/make_golden.py --all     # every readable file we test
+"""
+import contextlib
+import glob
+import importlib.util
+import io
+import json
+import os
+import sys
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATASETS = os.path.normpath(os.path.join(ROOT, '..', 'shared', 'datasets'))
+GOLDEN = os.path.join(ROOT, 'tests', 'Neurodecode.Tests', 'Golden')
+N_POINTS = 33
+
+spec = importlib.util.spec_from_file_location(
+    'mne_reference', os.path.join(ROOT, '..', 'shared', 'tools', 'mne_reference.py'))
+ref = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(ref)
+
+# Files MNE/nibabel read that the project reads too (invalid/ is tested apart).
+ALL = ['formats/edf/*.edf', 'formats/bdf/*.bdf', 'formats/brainvision/*.vhdr',
+       'formats/brainvision/*.ahdr', 'formats/gdf/*.gdf', 'eegmmidb/S*/*.edf',
+       'nifti/*/*.nii', 'nifti/*/*.nii.gz', 'nifti/*/*.hdr']
+
+
+def fingerprint(rows):
+    """rows: 2-D array (channels x samples) -> list of per-row stats."""
+    out = []
+    for row in rows:
+        idx = np.unique(np.round(np.linspace(0, len(row) - 1, N_POINTS)).astype(int)) \
+            if len(row) else np.array([], int)
+        out.append(dict(sum=float(row.sum()), sumsq=float((row * row).sum()),
+                        min=float(row.min()) if len(row) else None,
+                        max=float(row.max()) if len(row) else None,
+                        indices=idx.tolist(), values=row[idx].tolist()))
+    return out
+
+
+def golden(path):
+    fmt = ref.file_format(path)
+    args = type('A', (), dict(file=path))
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        ref.cmd_inspect(args)
+    info = json.loads(buf.getvalue())
+    rel = os.path.relpath(os.path.abspath(path), DATASETS)
+    info['path'] = rel
+    if fmt == 'nifti':
+        import nibabel as nib
+        img = nib.load(path)
+        if not isinstance(img, nib.analyze.AnalyzeImage):
+            img = nib.Nifti2Image.from_filename(path)
+        data = np.asarray(img.get_fdata(), np.float64).ravel(order='F')
+        info['data'] = fingerprint(data[None, :])
+    else:
+        data = ref.read_raw(path).get_data()
+        info['data'] = fingerprint(np.asarray(data, np.float64))
+    return rel, info
+
+
+def main(argv):
+    files = argv
+    if argv == ['--all']:
+        files = sorted(f for pat in ALL for f in glob.glob(os.path.join(DATASETS, pat)))
+    for path in files:
+        try:
+            rel, info = golden(path)
+        except Exception as e:  # noqa: BLE001 - report and go on
+            print(f'skip {path}: {type(e).__name__}: {e}', file=sys.stderr)
+            continue
+        out = os.path.join(GOLDEN, os.path.dirname(rel).replace(os.sep, '_'),
+                           os.path.basename(rel) + '.json')
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        data = info.pop('data')
+        text = json.dumps(info, indent=1, ensure_ascii=False)
+        # One line per channel fingerprint keeps 64-channel files readable in a diff.
+        rows = ',\n  '.join(json.dumps(r, ensure_ascii=False) for r in data)
+        with open(out, 'w') as f:
+            f.write(text[:-2] + ',\n "data": [\n  ' + rows + '\n ]\n}\n')
+        print(out)
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
