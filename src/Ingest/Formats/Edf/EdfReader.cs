@@ -130,7 +130,7 @@ public sealed class EdfReader : Recording
             channels[i] = new DataChannel(s.Index, header.SampleOffsets[s.Index] * bps, s.SamplesPerRecord, cal, offset,
                 gain, isStim, hold);
             infos[i] = new ChannelInfo(names[i], isStim ? ChannelKind.Stim : ChannelKind.Eeg, isStim ? "NA" : "V",
-                s.SamplesPerRecord * 1.0 / header.RecordDuration, s.PhysicalDimension, s.PhysicalMin, s.PhysicalMax);
+                s.SamplesPerRecord * 1.0 / header.RecordDuration, EdfConstants.MneOrigUnit(s.PhysicalDimension), s.PhysicalMin, s.PhysicalMax);
         }
 
         var annotations = talSignals.Length == 0
