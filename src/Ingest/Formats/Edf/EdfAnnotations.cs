@@ -9,7 +9,7 @@ namespace Neurodecode.Ingest.Formats.Edf;
 /// EDF+/BDF+ annotations (Time-stamped Annotation Lists) as MNE 1.3 turns them into <c>raw.annotations</c>:
 /// <list type="number">
 /// <item><see cref="ParseTal"/> is <c>_read_annotations_edf</c>: the TAL bytes of every annotation signal, decoded as
-/// UTF-8, matched with <c>([+-]\d+\.?\d*)(\x15(\d+\.?\d*))?(\x14.*?)\x14\x00</c>; each non-empty <c>\x14</c>-separated
+/// UTF-8, matched with <c>([+-]\d+\.?\d*)(\u0015(\d+\.?\d*))?(\x14.*?)\x14\x00</c>; each non-empty <c>\x14</c>-separated
 /// text is one annotation. The <em>first</em> TAL's empty (time-keeping) text sets an offset subtracted from all later
 /// onsets, so onsets count from the first sample; later time-keeping TALs are ignored (EDF+D gaps included).</item>
 /// <item><see cref="ToRawAnnotations"/> is <c>Annotations(...)</c> + <c>raw.set_annotations</c>: sort by (onset,
@@ -19,7 +19,7 @@ namespace Neurodecode.Ingest.Formats.Edf;
 public static class EdfAnnotations
 {
     private static readonly Regex Tal = new(
-        "([+-]\\d+\\.?\\d*)(\x15(\\d+\\.?\\d*))?(\x14.*?)\x14\x00", RegexOptions.CultureInvariant);
+        "([+-]\\d+\\.?\\d*)(\u0015(\\d+\\.?\\d*))?(\u0014.*?)\u0014\u0000", RegexOptions.CultureInvariant);
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -37,7 +37,7 @@ public static class EdfAnnotations
         {
             double onset = ParseNumber(m.Groups[1].Value) + offset;
             double duration = m.Groups[3].Success && m.Groups[3].Length > 0 ? ParseNumber(m.Groups[3].Value) : 0;
-            var texts = m.Groups[4].Value.Split('\x14');
+            var texts = m.Groups[4].Value.Split('\u0014');
             for (int i = 1; i < texts.Length; i++)
             {
                 if (texts[i].Length > 0)
@@ -88,8 +88,8 @@ public static class EdfAnnotations
     /// </summary>
     public static long TimedeltaMicroseconds(double seconds)
     {
-        if (double.IsNaN(seconds) || Math.Abs(seconds) > 86_399_999_999_999.0)
-            throw new OverflowException($"timedelta out of range: {seconds} s");
+        if (double.IsNaN(seconds) || Math.Abs(seconds) > 9e12)
+            throw new OverflowException($"annotation time {seconds} s is out of range");
         double intPart = Math.Truncate(seconds);
         double frac = seconds - intPart;
         long us = (long)intPart * 1_000_000;
@@ -115,6 +115,7 @@ public static class EdfAnnotations
     /// <summary>MNE's <c>_handle_meas_date(float)</c>: <c>modf</c>, microseconds rounded half to even.</summary>
     private static long StampMicroseconds(double seconds)
     {
+        seconds = Math.Min(seconds, 9e12); // beyond any annotation time TimedeltaMicroseconds accepts
         double intPart = Math.Truncate(seconds);
         double frac = seconds - intPart;
         return (long)intPart * 1_000_000 + (long)Math.Round(frac * 1e6, MidpointRounding.ToEven);

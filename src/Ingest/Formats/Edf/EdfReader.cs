@@ -24,6 +24,7 @@ public sealed class EdfReader : Recording
     private readonly EdfHeader _header;
     private readonly DataChannel[] _channels;
     private readonly int _bufLen;
+    private readonly ResampledRecord?[] _lastResampled;
 
     private EdfReader(RecordingInfo info, IReadOnlyList<Annotation> annotations, SafeFileHandle file, EdfHeader header,
         DataChannel[] channels, int bufLen, IReadOnlyList<string> warnings)
@@ -33,6 +34,7 @@ public sealed class EdfReader : Recording
         _header = header;
         _channels = channels;
         _bufLen = bufLen;
+        _lastResampled = new ResampledRecord?[channels.Length];
         Warnings = warnings;
     }
 
@@ -96,6 +98,9 @@ public sealed class EdfReader : Recording
             rateSignals = Enumerable.Range(0, dataSignals.Length).ToArray();
         int bufLen = rateSignals.Max(i => dataSignals[i].SamplesPerRecord);
         double sfreq = bufLen * 1.0 / header.RecordDuration;
+        if (!double.IsFinite(sfreq))
+            throw new InvalidRecordingException(path,
+                $"record duration = {header.RecordDuration} s gives a sampling rate of {sfreq} Hz (expected a finite rate)");
         long nSamples = checked(header.NRecords * bufLen);
 
         int bps = kind.BytesPerSample();
@@ -133,9 +138,17 @@ public sealed class EdfReader : Recording
                 s.SamplesPerRecord * 1.0 / header.RecordDuration, EdfConstants.MneOrigUnit(s.PhysicalDimension), s.PhysicalMin, s.PhysicalMax);
         }
 
-        var annotations = talSignals.Length == 0
-            ? []
-            : EdfAnnotations.ToRawAnnotations(ReadAnnotations(path, file, header, talSignals), nSamples, sfreq);
+        List<Annotation> annotations;
+        try
+        {
+            annotations = talSignals.Length == 0
+                ? []
+                : EdfAnnotations.ToRawAnnotations(ReadAnnotations(path, file, header, talSignals), nSamples, sfreq);
+        }
+        catch (OverflowException e)
+        {
+            throw new InvalidRecordingException(path, $"{talSignals[0].Label}: {e.Message}", e);
+        }
 
         var (subject, run) = SubjectRun(path);
         var info = new RecordingInfo(kind.FormatName(), path, sfreq, nSamples, infos, header.MeasDate)
@@ -163,7 +176,7 @@ public sealed class EdfReader : Recording
         long lastRecord = (start + count - 1) / _bufLen; // inclusive
         int perChunk = (int)Math.Clamp(ChunkBytes / recordBytes, 1, lastRecord - firstRecord + 1);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(checked((int)(perChunk * recordBytes)));
-        double[]? scratch = null;
+        double[] scratch = [];
         try
         {
             for (long r0 = firstRecord; r0 <= lastRecord; r0 += perChunk)
@@ -185,10 +198,7 @@ public sealed class EdfReader : Recording
                         if (ch.SamplesPerRecord == _bufLen)
                             DecodeFullRate(ch, record, s0, output);
                         else
-                        {
-                            scratch ??= new double[2 * _bufLen + 2 * ch.SamplesPerRecord + 4];
-                            DecodeOtherRate(ch, record, s0, output, ref scratch);
-                        }
+                            DecodeOtherRate(ch, picks[p], r0 + k, record, s0, output, ref scratch);
                     }
                 }
             }
@@ -227,12 +237,18 @@ public sealed class EdfReader : Recording
     }
 
     /// <summary>A slower (or faster stim) channel: the whole record is scaled, then brought to the record length.</summary>
-    private void DecodeOtherRate(DataChannel ch, ReadOnlySpan<byte> record, int s0, Span<double> output, ref double[] scratch)
+    private void DecodeOtherRate(DataChannel ch, int channel, long recordIndex, ReadOnlySpan<byte> record, int s0,
+        Span<double> output, ref double[] scratch)
     {
+        if (ch.HoldIndex is null && _lastResampled[channel] is { } memo && memo.Record == recordIndex)
+        {
+            memo.Values.AsSpan(s0, output.Length).CopyTo(output);
+            return;
+        }
         int bps = _header.Kind.BytesPerSample();
         int n = ch.SamplesPerRecord;
-        if (scratch.Length < n + _bufLen)
-            scratch = new double[n + _bufLen];
+        if (scratch.Length < n)
+            scratch = new double[n];
         var values = scratch.AsSpan(0, n);
         var raw = record.Slice((int)ch.ByteOffset, n * bps);
         if (_header.Kind == EdfKind.Edf)
@@ -249,10 +265,16 @@ public sealed class EdfReader : Recording
             }
             return;
         }
-        var full = scratch.AsSpan(n, _bufLen);
+        // mne.filter.resample(record, up=buf_len, down=n, npad=0): each record on its own, as MNE does.
+        var full = new double[_bufLen];
         FourierResample.Resample(values, _bufLen, n, full);
-        full.Slice(s0, output.Length).CopyTo(output);
+        full.AsSpan(s0, output.Length).CopyTo(output);
+        _lastResampled[channel] = new ResampledRecord(recordIndex, full);
     }
+
+    /// <summary>The last record of a slower channel after resampling: reads in small blocks resample each record
+    /// once. Published whole (an immutable pair), so concurrent readers need no lock.</summary>
+    private sealed record ResampledRecord(long Record, double[] Values);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScaleInt16(ReadOnlySpan<byte> raw, double cal, double offset, double gain, Span<double> output)
