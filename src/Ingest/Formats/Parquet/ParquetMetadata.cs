@@ -6,26 +6,27 @@ namespace Neurodecode.Ingest.Formats.Parquet;
 
 /// <summary>
 /// The JSON stored under <c>neurodecode.recording</c>: the source's <see cref="RecordingInfo"/> without its samples.
-/// Property names are MNE's, in snake_case (<c>sfreq</c>, <c>n_samples</c>, <c>meas_date</c>).
+/// Property names are MNE's, in snake_case (<c>sfreq</c>, <c>n_samples</c>, <c>meas_date</c>). Unknown values are
+/// written as null so every key is always present; a reader treats a missing optional key as null.
 /// </summary>
 internal sealed record ParquetRecordingMetadata(
     string SourceFormat,
-    string? SourceFile,
     double Sfreq,
     long NSamples,
-    DateTimeOffset? MeasDate,
     IReadOnlyList<ParquetChannelMetadata> Channels,
+    DateTimeOffset? MeasDate = null,
+    string? SourceFile = null,
     string? Subject = null,
     string? Session = null,
     string? Run = null)
 {
     public static ParquetRecordingMetadata From(RecordingInfo info) => new(
         info.Format,
-        string.IsNullOrEmpty(info.SourcePath) ? null : Path.GetFileName(info.SourcePath),
         info.Sfreq,
         info.NSamples,
-        info.MeasDate,
         info.Channels.Select(ParquetChannelMetadata.From).ToArray(),
+        info.MeasDate,
+        string.IsNullOrEmpty(info.SourcePath) ? null : Path.GetFileName(info.SourcePath),
         info.Subject,
         info.Session,
         info.Run);
@@ -56,7 +57,6 @@ internal static class ParquetJson
     public static JsonSerializerOptions Options { get; } = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,

@@ -41,11 +41,11 @@ public sealed class ParquetRecording : Recording
 
     public static ParquetRecording Open(string path)
     {
-        FileStream? stream = null;
+        FileStream? stream = File.OpenRead(path);
         ParquetReader? reader = null;
         try
         {
-            stream = File.OpenRead(path);
+            CheckFooterMagic(path, stream);
             reader = ParquetReader.CreateAsync(stream, leaveStreamOpen: false).GetAwaiter().GetResult();
             stream = null;
             var recording = FromFooter(path, reader);
@@ -61,6 +61,20 @@ public sealed class ParquetRecording : Recording
             stream?.Dispose();
             reader?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
+    }
+
+    /// <summary>A Parquet file ends with its footer and "PAR1"; without them it was cut short (or is still being written).</summary>
+    private static void CheckFooterMagic(string path, FileStream stream)
+    {
+        Span<byte> tail = stackalloc byte[4];
+        if (stream.Length < 12)
+            throw new InvalidRecordingException(path, $"{stream.Length} bytes, too short for a Parquet file (truncated?)");
+        stream.Seek(-4, SeekOrigin.End);
+        stream.ReadExactly(tail);
+        stream.Seek(0, SeekOrigin.Begin);
+        if (!tail.SequenceEqual(ParquetConstants.Magic))
+            throw new InvalidRecordingException(path,
+                $"no Parquet footer (the last 4 bytes are not 'PAR1'): truncated, or still being written");
     }
 
     private static ParquetRecording FromFooter(string path, ParquetReader reader)
@@ -155,6 +169,8 @@ public sealed class ParquetRecording : Recording
                 long groupEnd = _groupStart[g + 1];
                 int offset = (int)(s - _groupStart[g]);
                 int n = (int)(Math.Min(end, groupEnd) - s);
+                if (n == 0)
+                    continue;   // an empty row group (other writers make them)
                 int at = (int)(s - start);
                 for (int i = 0; i < picks.Count; i++)
                     Column(g, picks[i]).AsSpan(offset, n).CopyTo(dest.Slice(i * count + at, n));
