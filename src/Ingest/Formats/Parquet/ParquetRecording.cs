@@ -16,9 +16,10 @@ public sealed class ParquetRecording : Recording
     private readonly DataField[] _fields;      // channel c's column
     private readonly long[] _groupStart;       // first sample of row group g; last entry = NSamples
     private readonly Lock _lock = new();
-    private int _cachedGroup = -1;
-    private readonly double[]?[] _cache;       // channel c's values in _cachedGroup (null = not read yet)
-    private readonly bool[] _cached;
+    private int _cachedGroup = -1;             // the row group whose columns the cache holds
+    private readonly double[]?[] _cache;       // channel c's buffer, reused from group to group
+    private readonly bool[] _cached;           // _cache[c] holds channel c of _cachedGroup
+    private bool _disposed;
 
     private ParquetRecording(RecordingInfo info, IReadOnlyList<Annotation> annotations, string sourceFormat,
         ParquetReader reader, DataField[] fields, long[] groupStart)
@@ -241,7 +242,12 @@ public sealed class ParquetRecording : Recording
     public override void Dispose()
     {
         lock (_lock)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
             _reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
         base.Dispose();
     }
 }
