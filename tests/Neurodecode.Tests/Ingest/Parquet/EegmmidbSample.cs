@@ -11,11 +11,12 @@ namespace Neurodecode.Tests.Ingest.Parquet;
 /// </summary>
 public static class EegmmidbSample
 {
-    public const string RelativePath = "eegmmidb/S001/S001R04.edf";
+    /// <summary>The copy bundled with the repository (identical to ../shared/datasets/eegmmidb/S001/S001R04.edf).</summary>
+    public static string FilePath { get; } = Path.Combine(TestPaths.RepoRoot, "datasets", "sample", "S001R04.edf");
 
     public static ArrayRecording Load(long? nSamples = null)
     {
-        string path = TestPaths.Shared(RelativePath);
+        string path = FilePath;
         byte[] file = File.ReadAllBytes(path);
         string Field(int offset, int width) => Encoding.ASCII.GetString(file, offset, width).Trim();
 
