@@ -4,6 +4,7 @@ using Neurodecode.Ingest.Formats;
 namespace Neurodecode.Tests.Ingest;
 
 /// <summary>Reading streams: a long recording is read with memory for a block, not for the file.</summary>
+[Collection(MemoryMeasurement.Name)]
 public class StreamingMemoryTests
 {
     [Fact]

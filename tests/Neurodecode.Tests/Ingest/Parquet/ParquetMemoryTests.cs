@@ -3,15 +3,12 @@ using Neurodecode.Ingest.Formats.Parquet;
 
 namespace Neurodecode.Tests.Ingest.Parquet;
 
-[CollectionDefinition(nameof(ParquetMemoryTests), DisableParallelization = true)]
-public class ParquetMemoryCollection;
-
 /// <summary>
 /// Writing and reading hold one row group, not the file: 30 min of 64 channels at 160 Hz (147 MB of float64; the real
 /// S001R04 samples repeated) is written and read back while the live heap is measured after a full collection.
 /// Runs alone, since the heap is shared by every test in the process.
 /// </summary>
-[Collection(nameof(ParquetMemoryTests))]
+[Collection(MemoryMeasurement.Name)]
 public class ParquetMemoryTests
 {
     [Fact]
