@@ -49,7 +49,7 @@ public class InspectConvertCliTests
         Assert.Equal([64L, 20000L], shape);
         // EEGMMIDB: physical range equals digital range, so volts are the stored int16 times 1e-6.
         var raw = File.ReadAllBytes(Sample);
-        int headerBytes = 256 * 66, recordShorts = 65 * 160;
+        int headerBytes = 256 * 66, recordShorts = 64 * 160 + 80; // 64 EEG signals + 80-sample annotation signal
         short first = BitConverter.ToInt16(raw, headerBytes);                    // channel 0, sample 0
         short secondRecord = BitConverter.ToInt16(raw, headerBytes + recordShorts * 2 + 2 * 160 * 3 + 2 * 5); // channel 3, sample 165
         Assert.Equal(first * 1e-6, data[0], 15);
