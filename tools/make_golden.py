@@ -41,15 +41,24 @@ ALL = ['formats/edf/*.edf', 'formats/bdf/*.bdf', 'formats/brainvision/*.vhdr',
 
 
 def fingerprint(rows):
-    """rows: 2-D array (channels x samples) -> list of per-row stats."""
+    """rows: 2-D array (channels x samples) -> list of per-row stats.
+
+    JSON has no NaN/inf: the stats cover the finite values, non-finite ones are
+    counted in "n_nonfinite" (written only when > 0) and show as null in "values".
+    """
     out = []
     for row in rows:
         idx = np.unique(np.round(np.linspace(0, len(row) - 1, N_POINTS)).astype(int)) \
             if len(row) else np.array([], int)
-        out.append(dict(sum=float(row.sum()), sumsq=float((row * row).sum()),
-                        min=float(row.min()) if len(row) else None,
-                        max=float(row.max()) if len(row) else None,
-                        indices=idx.tolist(), values=row[idx].tolist()))
+        finite = row[np.isfinite(row)]
+        stats = dict(sum=float(finite.sum()), sumsq=float((finite * finite).sum()),
+                     min=float(finite.min()) if len(finite) else None,
+                     max=float(finite.max()) if len(finite) else None,
+                     indices=idx.tolist(),
+                     values=[float(v) if np.isfinite(v) else None for v in row[idx]])
+        if len(finite) < len(row):
+            stats['n_nonfinite'] = int(len(row) - len(finite))
+        out.append(stats)
     return out
 
 
