@@ -184,7 +184,7 @@ internal sealed class NiftiHeader
         if (VoxOffset < 0)
             throw new InvalidRecordingException(path, $"vox_offset = {VoxOffset} (expected >= 0)");
         if (Version > 0 && SlopeIsValid && !double.IsFinite(SclInter))
-            throw new InvalidRecordingException(path, $"scl_inter = {SclInter} with scl_slope = {SclSlope} (a valid slope needs a finite intercept)");
+            throw new InvalidRecordingException(path, $"scl_inter = {Num(SclInter)} with scl_slope = {Num(SclSlope)} (a valid slope needs a finite intercept)");
     }
 
     private long[] ComputeShape(string path)
@@ -301,7 +301,7 @@ internal sealed class NiftiHeader
         {
             if (w2 < threshold)
                 throw new InvalidRecordingException(path,
-                    $"qform quaternion b, c, d = {x}, {y}, {z} is not a unit quaternion (1 - b² - c² - d² = {w2:e})");
+                    $"qform quaternion b, c, d = {Num(x)}, {Num(y)}, {Num(z)} is not a unit quaternion (1 - b² - c² - d² = {Num(w2)})");
             w = 0;
         }
         else
@@ -388,6 +388,10 @@ internal sealed class NiftiHeader
         a[15] = 1;
         return a;
     }
+
+    /// <summary>A number in a message, as NumPy prints the special values (nan, inf).</summary>
+    private static string Num(double v) => double.IsNaN(v) ? "nan" : double.IsInfinity(v) ? (v > 0 ? "inf" : "-inf")
+        : v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Ascii(ReadOnlySpan<byte> bytes)
     {
