@@ -8,6 +8,7 @@ public static class SignalFormats
     public static IReadOnlyList<ISignalFormat> All { get; } =
     [
         new Nifti.NiftiFormat(),
+        new RoiTable.RoiTableFormat(),
     ];
 
     /// <summary>The format of <paramref name="path"/>, by content first and extension second.</summary>
