@@ -94,16 +94,22 @@ def main(argv):
         except Exception as e:  # noqa: BLE001 - report and go on
             print(f'skip {path}: {type(e).__name__}: {e}', file=sys.stderr)
             continue
-        out = os.path.join(GOLDEN, os.path.dirname(rel).replace(os.sep, '_'),
-                           os.path.basename(rel) + '.json')
-        os.makedirs(os.path.dirname(out), exist_ok=True)
-        data = info.pop('data')
-        text = json.dumps(info, indent=1, ensure_ascii=False)
-        # One line per channel fingerprint keeps 64-channel files readable in a diff.
-        rows = ',\n  '.join(json.dumps(r, ensure_ascii=False) for r in data)
-        with open(out, 'w') as f:
-            f.write(text[:-2] + ',\n "data": [\n  ' + rows + '\n ]\n}\n')
-        print(out)
+        print(write_golden(rel, info))
+
+
+def write_golden(rel, info):
+    """Writes Golden/<folder>/<name>.json for the file at `rel` (under DATASETS); returns its path."""
+    out = os.path.join(GOLDEN, os.path.dirname(rel).replace(os.sep, '_'),
+                       os.path.basename(rel) + '.json')
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    info = dict(info)
+    data = info.pop('data')
+    text = json.dumps(info, indent=1, ensure_ascii=False)
+    # One line per channel fingerprint keeps 64-channel files readable in a diff.
+    rows = ',\n  '.join(json.dumps(r, ensure_ascii=False) for r in data)
+    with open(out, 'w') as f:
+        f.write(text[:-2] + ',\n "data": [\n  ' + rows + '\n ]\n}\n')
+    return out
 
 
 if __name__ == '__main__':
