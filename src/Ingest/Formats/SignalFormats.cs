@@ -7,6 +7,7 @@ public static class SignalFormats
 {
     public static IReadOnlyList<ISignalFormat> All { get; } =
     [
+        new Parquet.ParquetFormat(),
         new Nifti.NiftiFormat(),
         new RoiTable.RoiTableFormat(),
     ];

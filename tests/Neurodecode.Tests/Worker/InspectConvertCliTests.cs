@@ -57,6 +57,20 @@ public class InspectConvertCliTests
         Assert.Single(Directory.GetFiles(tmp.Path));
     }
 
+    [Fact]
+    public void Convert_to_parquet_round_trips_through_inspect()
+    {
+        using var tmp = TestPaths.TempDir();
+        string parquet = tmp.File("S001R04.parquet");
+        var r = Cli.Run("convert", Sample, parquet);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var edf = JsonDocument.Parse(Cli.Run("inspect", Sample, "--json").Stdout);
+        using var back = JsonDocument.Parse(Cli.Run("inspect", parquet, "--json").Stdout);
+        Assert.Equal("parquet", back.RootElement.GetProperty("format").GetString());
+        foreach (var key in new[] { "sfreq", "n_samples", "channels", "annotations", "meas_date" })
+            Assert.Equal(edf.RootElement.GetProperty(key).GetRawText(), back.RootElement.GetProperty(key).GetRawText());
+    }
+
     [Theory]
     [InlineData("truncated")]
     [InlineData("garbage-records")]
