@@ -8,6 +8,8 @@ public static class SignalFormats
     public static IReadOnlyList<ISignalFormat> All { get; } =
     [
         new Parquet.ParquetFormat(),
+        new Nifti.NiftiFormat(),
+        new RoiTable.RoiTableFormat(),
     ];
 
     /// <summary>The format of <paramref name="path"/>, by content first and extension second.</summary>
