@@ -7,6 +7,9 @@ public static class SignalFormats
 {
     public static IReadOnlyList<ISignalFormat> All { get; } =
     [
+        new Parquet.ParquetFormat(),
+        new Nifti.NiftiFormat(),
+        new RoiTable.RoiTableFormat(),
         Edf.EdfFormat.Edf, Edf.EdfFormat.Bdf,
     ];
 
