@@ -7,6 +7,8 @@ public static class SignalFormats
 {
     public static IReadOnlyList<ISignalFormat> All { get; } =
     [
+        new BrainVision.BrainVisionFormat(),
+        new Gdf.GdfFormat(),
     ];
 
     /// <summary>The format of <paramref name="path"/>, by content first and extension second.</summary>
