@@ -29,10 +29,9 @@ internal sealed record BrainVisionHeader(
     {
         byte[] bytes = ReadAll(path, "header");
         int firstLineEnd = Array.IndexOf(bytes, (byte)'\n');
+        // Line 1 is the version line; MNE only warns when it is unknown, so it is not checked here either.
         int settingsStart = firstLineEnd < 0 ? bytes.Length : firstLineEnd + 1;
-        string firstLine = BrainVisionText.AsciiIgnore(bytes.AsSpan(0, settingsStart)).Trim();
         string settings = BrainVisionText.Decode(bytes.AsSpan(settingsStart), path);
-        _ = firstLine; // MNE only warns about an unknown version line; so do we (by reading on).
 
         // [Comment] and what follows is free text (amplifier tables, impedances), not INI.
         int comment = settings.IndexOf("[Comment]", StringComparison.Ordinal);

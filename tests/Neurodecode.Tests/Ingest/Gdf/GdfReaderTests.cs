@@ -120,28 +120,35 @@ public class GdfReaderTests
     /// <summary>
     /// MNE 1.3's values for the file <see cref="MixedRateFile"/> writes, from
     /// <c>mne.io.read_raw_gdf(f, preload=True).get_data()</c> (same layout written by a Python twin of this method):
-    /// rows 1 ("Slow", FFT-resampled per record) and 2 ("trigger", zero-order hold, no 17-bit mask).
+    /// rows 1 ("Slow": FFT-resampled per record when slower) and 2 ("trigger": zero-order hold without the 17-bit
+    /// mask when its rate differs, masked at the full rate).
     /// </summary>
-    public static TheoryData<int, int, double[], double[]> MixedRates() => new()
+    public static TheoryData<int, int, double, double[], double[]> MixedRates() => new()
     {
         {
-            3, 5,
+            3, 5, 65535,
             [-0.0011686999999999997, -0.0011703495775246006, -0.0011626561088494117, -0.0011501263235826657, -0.0011401, -0.0011384504224753991, -0.001146143891150588, -0.001158673676417334, -0.0011205999999999998, -0.0011222495775246007, -0.0011145561088494115, -0.0011020263235826653, -0.0010919999999999997, -0.0010903504224753988, -0.001098043891150588, -0.0011105736764173342, -0.0010724999999999997, -0.0010741495775246006, -0.0010664561088494116, -0.0010539263235826656, -0.0010439, -0.001042250422475399, -0.001049943891150588, -0.001062473676417334, -0.0010244, -0.0010260495775246009, -0.0010183561088494115, -0.0010058263235826655, -0.0009957999999999998, -0.000994150422475399, -0.0010018438911505883, -0.0010143736764173343],
             [32748.0, 32748.0, 32751.0, 32751.0, 32754.0, 32757.0, 32757.0, 32760.0, 32755.0, 32755.0, 32758.0, 32758.0, 32761.0, 32764.0, 32764.0, 32767.0, 32762.0, 32762.0, 32765.0, 32765.0, 32768.0, 32771.0, 32771.0, 32774.0, 32769.0, 32769.0, 32772.0, 32772.0, 32775.0, 32778.0, 32778.0, 32781.0]
         },
         {
-            4, 12,
+            4, 12, 65535,
             [-0.0011687, -0.0011674732539419352, -0.0011543999999999999, -0.0011472499999999998, -0.0011400999999999998, -0.0011270267460580644, -0.0011257999999999997, -0.0011472499999999998, -0.0011206000000000002, -0.0011193732539419355, -0.0011063000000000002, -0.0010991500000000001, -0.001092, -0.0010789267460580647, -0.0010777, -0.0010991500000000001, -0.0010725, -0.0010712732539419352, -0.0010582, -0.00105105, -0.0010439, -0.0010308267460580648, -0.0010295999999999999, -0.00105105, -0.0010244, -0.001023173253941935, -0.0010100999999999999, -0.0010029499999999998, -0.0009957999999999998, -0.0009827267460580647, -0.0009814999999999997, -0.0010029499999999998],
             [32748.0, 32751.0, 32757.0, 32760.0, 32766.0, 32769.0, 32775.0, 32778.0, 32755.0, 32758.0, 32764.0, 32767.0, 32773.0, 32776.0, 32782.0, 32785.0, 32762.0, 32765.0, 32771.0, 32774.0, 32780.0, 32783.0, 32749.0, 32752.0, 32769.0, 32772.0, 32778.0, 32781.0, 32787.0, 32750.0, 32756.0, 32759.0]
+        },
+        {
+            // All at the full rate; the trigger's cal of 5 pushes values past 2^17, so MNE's 17-bit mask shows.
+            8, 8, 327675,
+            [-0.0011687, -0.0011544, -0.0011401, -0.0011258, -0.0011114999999999999, -0.0010972, -0.0010829000000000001, -0.0010686, -0.0011206, -0.0011063, -0.0010919999999999999, -0.0010777, -0.0010634, -0.0010491, -0.0010348, -0.0010205, -0.0010724999999999999, -0.0010582, -0.0010439, -0.0010296, -0.0010153, -0.001001, -0.0009867, -0.0009724, -0.0010244, -0.0010100999999999999, -0.0009958, -0.0009815, -0.0009672, -0.0009529, -0.0009385999999999999, -0.0009243000000000001],
+            [32668.0, 32683.0, 32698.0, 32713.0, 32728.0, 32743.0, 32758.0, 32773.0, 32703.0, 32718.0, 32733.0, 32748.0, 32763.0, 32778.0, 32793.0, 32808.0, 32738.0, 32753.0, 32768.0, 32783.0, 32798.0, 32813.0, 32828.0, 32843.0, 32773.0, 32788.0, 32803.0, 32818.0, 32833.0, 32848.0, 32863.0, 32678.0]
         },
     };
 
     [Theory]
     [MemberData(nameof(MixedRates))]
-    public void Slower_channels_are_resampled_per_record_as_MNE_does(int slowSpr, int stimSpr, double[] slow, double[] trigger)
+    public void Slower_channels_are_resampled_per_record_as_MNE_does(int slowSpr, int stimSpr, double stimPhysicalMax, double[] slow, double[] trigger)
     {
         using var dir = TestPaths.TempDir();
-        MixedRateFile(dir.File("mixed.gdf"), slowSpr, stimSpr);
+        MixedRateFile(dir.File("mixed.gdf"), slowSpr, stimSpr, stimPhysicalMax);
         using var rec = SignalFormats.OpenRecording(dir.File("mixed.gdf"));
         Assert.Equal(16.0, rec.Info.Sfreq);
         Assert.Equal(32, rec.Info.NSamples);
@@ -169,9 +176,10 @@ public class GdfReaderTests
 
     /// <summary>
     /// GDF 2.20, int16, 4 records of 0.5 s: "Fz" 8 samples/record (µV), "Slow" <paramref name="slowSpr"/> (µV),
-    /// "trigger" <paramref name="stimSpr"/> (dimensionless); a mode-3 event table of 6 events.
+    /// "trigger" <paramref name="stimSpr"/> (dimensionless, physical 0 .. <paramref name="stimPhysicalMax"/>);
+    /// a mode-3 event table of 6 events.
     /// </summary>
-    private static void MixedRateFile(string path, int slowSpr, int stimSpr)
+    private static void MixedRateFile(string path, int slowSpr, int stimSpr, double stimPhysicalMax)
     {
         int[] spr = [8, slowSpr, stimSpr];
         string[] labels = ["Fz", "Slow", "trigger"];
@@ -189,7 +197,7 @@ public class GdfReaderTests
             Encoding.ASCII.GetBytes(labels[i].PadRight(16)).CopyTo(h, o + 16 * i);
             BinaryPrimitives.WriteUInt16LittleEndian(h.AsSpan(o + 102 * ns + 2 * i), (ushort)(i < 2 ? 4275 : 512));
             BinaryPrimitives.WriteDoubleLittleEndian(h.AsSpan(o + 104 * ns + 8 * i), i < 2 ? -3276.8 : 0);
-            BinaryPrimitives.WriteDoubleLittleEndian(h.AsSpan(o + 112 * ns + 8 * i), i < 2 ? 3276.7 : 65535);
+            BinaryPrimitives.WriteDoubleLittleEndian(h.AsSpan(o + 112 * ns + 8 * i), i < 2 ? 3276.7 : stimPhysicalMax);
             BinaryPrimitives.WriteDoubleLittleEndian(h.AsSpan(o + 120 * ns + 8 * i), -32768);
             BinaryPrimitives.WriteDoubleLittleEndian(h.AsSpan(o + 128 * ns + 8 * i), 32767);
             BinaryPrimitives.WriteInt32LittleEndian(h.AsSpan(o + 216 * ns + 4 * i), spr[i]);
