@@ -97,7 +97,7 @@ internal sealed record BrainVisionHeader(
             var km = BrainVisionConstants.ChannelKey().Match(key);
             if (!km.Success || !int.TryParse(km.Groups[1].Value, out int number) || number < 1 || number > nListed)
                 throw new InvalidRecordingException(path,
-                    $"[Channel Infos] key '{key}' is not Ch1..Ch{nListed} (NumberOfChannels={nListed})");
+                    $"[Channel Infos] key {BrainVisionText.Quote(key)} is not Ch1..Ch{nListed} (NumberOfChannels={nListed})");
             var props = value.Split(',').ToList();
             if (props.Count < 4)
                 props.Add(BrainVisionConstants.DefaultUnit);     // older files have no unit field
@@ -204,7 +204,7 @@ internal sealed record BrainVisionHeader(
                 }
                 if (result.Contains(chosen))
                     throw new InvalidRecordingException(path,
-                        $"renaming duplicate channel '{stem}' gave another duplicate '{chosen}'");
+                        $"renaming duplicate channel {BrainVisionText.Quote(stem)} gave another duplicate {BrainVisionText.Quote(chosen!)}");
                 result[overlaps[k]] = chosen!;
             }
         }

@@ -59,7 +59,7 @@ internal sealed partial class BrainVisionIni
             {
                 sectionName = sm.Groups[1].Value;
                 if (ini._sections.ContainsKey(sectionName))
-                    throw ini.Error($"line {lineNumber}: section [{sectionName}] appears twice");
+                    throw ini.Error($"line {lineNumber}: section [{BrainVisionText.Escape(sectionName)}] appears twice");
                 section = [];
                 ini._sections[sectionName] = section;
                 optionName = null;
@@ -70,10 +70,10 @@ internal sealed partial class BrainVisionIni
                 throw ini.Error($"line {lineNumber}: {BrainVisionText.Quote(line)} comes before any [section]");
             var om = OptionLine().Match(line);
             if (!om.Success || om.Groups[1].Value.Length == 0)
-                throw ini.Error($"line {lineNumber} in [{sectionName}]: {BrainVisionText.Quote(line)} is not key=value");
+                throw ini.Error($"line {lineNumber} in [{BrainVisionText.Escape(sectionName!)}]: {BrainVisionText.Quote(line)} is not key=value");
             optionName = om.Groups[1].Value.TrimEnd().ToLowerInvariant();
             if (section.Any(kv => kv.Key == optionName))
-                throw ini.Error($"line {lineNumber}: key '{optionName}' appears twice in [{sectionName}]");
+                throw ini.Error($"line {lineNumber}: key {BrainVisionText.Quote(optionName)} appears twice in [{BrainVisionText.Escape(sectionName!)}]");
             value = [om.Groups[3].Value.Trim()];
             section.Add(new(optionName, ""));
             values.Add((section, optionName, value));
@@ -161,7 +161,7 @@ internal sealed partial class BrainVisionIni
                 string name = value[(p + 2)..close].ToLowerInvariant();
                 var target = entries.FirstOrDefault(kv => kv.Key == name);
                 if (target.Key == null)
-                    throw Error($"[{section}]: %({name})s refers to a missing key");
+                    throw Error($"[{section}]: %({BrainVisionText.Escape(name)})s refers to a missing key");
                 sb.Append(Interpolate(section, entries, target.Value, depth + 1));
                 i = close + 2;
             }

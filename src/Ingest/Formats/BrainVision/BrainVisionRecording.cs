@@ -53,7 +53,7 @@ public sealed class BrainVisionRecording : Recording
             long nSamples = size / frame;
             if (nSamples == 0)
                 throw new InvalidRecordingException(path,
-                    $"data file '{header.DataPath}' holds {size} bytes, less than one sample of {header.NFileChannels} channels x {header.BinaryFormat.Bytes()} bytes");
+                    $"data file '{BrainVisionText.Escape(header.DataPath)}' holds {size} bytes, less than one sample of {header.NFileChannels} channels x {header.BinaryFormat.Bytes()} bytes");
 
             var annotations = BrainVisionMarkers.ReadAnnotations(marker, header.MarkerPath, header.Sfreq, nSamples);
             var info = new RecordingInfo("brainvision", path, header.Sfreq, nSamples, header.Channels, measDate);
@@ -83,11 +83,11 @@ public sealed class BrainVisionRecording : Recording
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new InvalidRecordingException(headerPath,
-                $"{what} file '{companion}' not found ({key}={Path.GetFileName(companion)} in [Common Infos])");
+                $"{what} file '{BrainVisionText.Escape(companion)}' not found ({key}={BrainVisionText.Escape(Path.GetFileName(companion))} in [Common Infos])");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidRecordingException(headerPath, $"cannot read {what} file '{companion}': {OneLine(e.Message)}");
+            throw new InvalidRecordingException(headerPath, $"cannot read {what} file '{BrainVisionText.Escape(companion)}': {OneLine(e.Message)}");
         }
     }
 
@@ -100,11 +100,11 @@ public sealed class BrainVisionRecording : Recording
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new InvalidRecordingException(headerPath,
-                $"data file '{dataPath}' not found (DataFile={Path.GetFileName(dataPath)} in [Common Infos])");
+                $"data file '{BrainVisionText.Escape(dataPath)}' not found (DataFile={BrainVisionText.Escape(Path.GetFileName(dataPath))} in [Common Infos])");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidRecordingException(headerPath, $"cannot open data file '{dataPath}': {OneLine(e.Message)}");
+            throw new InvalidRecordingException(headerPath, $"cannot open data file '{BrainVisionText.Escape(dataPath)}': {OneLine(e.Message)}");
         }
     }
 

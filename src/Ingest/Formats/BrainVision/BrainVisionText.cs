@@ -106,10 +106,19 @@ internal static class BrainVisionText
     /// <summary>Python's <c>str.isdigit()</c> for the marker size field (then read as an integer).</summary>
     public static bool IsDigits(string s) => s.Length > 0 && s.All(char.IsAsciiDigit);
 
-    /// <summary>A value quoted for a one-line error message.</summary>
+    /// <summary>A value quoted (and shortened) for a one-line error message.</summary>
     public static string Quote(string s)
     {
-        var oneLine = s.Replace("\r", "\\r").Replace("\n", "\\n");
+        var oneLine = Escape(s);
         return "'" + (oneLine.Length > 60 ? oneLine[..60] + "..." : oneLine) + "'";
     }
+
+    /// <summary>Control characters (CR, LF ...) written as escapes, so a message stays on one line.</summary>
+    public static string Escape(string s) => !s.Any(char.IsControl) ? s : string.Concat(s.Select(c => c switch
+    {
+        '\r' => "\\r",
+        '\n' => "\\n",
+        _ when char.IsControl(c) => $"\\x{(int)c:X2}",
+        _ => c.ToString(),
+    }));
 }

@@ -58,7 +58,7 @@ internal sealed record GdfHeader(
         string version = Encoding.Latin1.GetString(h[..8]);
         if (!h.StartsWith(GdfConstants.Magic)
             || !double.TryParse(version[4..].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double number))
-            throw new InvalidRecordingException(path, $"version field '{version.TrimEnd('\0')}' is not 'GDF <number>'");
+            throw new InvalidRecordingException(path, $"version field '{Printable(version)}' is not 'GDF <number>'");
         bool gdf1 = number < GdfConstants.FirstGdf2Version;
 
         long headerBytes = gdf1 ? I64(h, 184) : U16(h, 184) * (long)GdfConstants.BlockSize;
@@ -135,10 +135,10 @@ internal sealed record GdfHeader(
     {
         if (!GdfTypes.IsKnown(type))
             throw new InvalidRecordingException(path,
-                $"channel {i + 1} '{label}': unknown data type code {type} (expected 1-8, 16 or 17)");
+                $"channel {i + 1} '{Printable(label)}': unknown data type code {type} (expected 1-8, 16 or 17)");
         if (spr <= 0)
             throw new InvalidRecordingException(path,
-                $"channel {i + 1} '{label}': samples per record = {spr} (expected > 0)");
+                $"channel {i + 1} '{Printable(label)}': samples per record = {spr} (expected > 0)");
         return new GdfChannel(label, (GdfType)type, spr, pmin, pmax, dmin, drange, gain);
     }
 
@@ -250,6 +250,10 @@ internal sealed record GdfHeader(
             offset += n;
         }
     }
+
+    /// <summary>Control characters shown as \xNN so a message stays one readable line.</summary>
+    private static string Printable(string s) =>
+        string.Concat(s.Select(c => char.IsControl(c) ? $"\\x{(int)c:X2}" : c.ToString()));
 
     /// <summary>MNE's <c>_edf_str</c>: latin-1 up to the first NUL.</summary>
     private static string Text(ReadOnlySpan<byte> b)

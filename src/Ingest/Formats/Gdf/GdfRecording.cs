@@ -135,7 +135,7 @@ public sealed class GdfRecording : Recording
                 for (char s = 'a'; result.Contains(chosen) && s <= 'z'; s++)
                     chosen = stem + "-" + s;
                 if (result.Contains(chosen))
-                    throw new InvalidRecordingException(path, $"renaming duplicate channel '{stem}' gave another duplicate '{chosen}'");
+                    throw new InvalidRecordingException(path, $"renaming duplicate channel '{stem.ReplaceLineEndings(" ")}' gave another duplicate '{chosen.ReplaceLineEndings(" ")}'");
                 result[overlaps[k]] = chosen;
             }
         }
