@@ -16,6 +16,9 @@ public sealed class BrainVisionRecording : Recording
     /// <summary>Raw bytes read at once; a block larger than this is read in pieces.</summary>
     private const int ChunkBytes = 1 << 20;
 
+    /// <summary>Samples decoded together from a multiplexed chunk (a tile of 32 KiB or less for 64 int16 channels).</summary>
+    private const int TileSamples = 256;
+
     private readonly SafeFileHandle _data;
     private readonly string _dataPath;
     private readonly BrainVisionBinaryFormat _format;
@@ -145,8 +148,14 @@ public sealed class BrainVisionRecording : Recording
                     int n = Math.Min(perChunk, count - done);
                     var raw = buffer.AsSpan(0, n * frame);
                     ReadExactly(raw, (start + done) * frame);
-                    for (int r = 0; r < picks.Count; r++)
-                        Decode(raw, _nFileChannels, picks[r], dest.Slice(r * count + done, n), _scale[picks[r]]);
+                    // Tiles of samples small enough to stay in the L1 cache while every picked channel is pulled out.
+                    for (int t = 0; t < n; t += TileSamples)
+                    {
+                        int m = Math.Min(TileSamples, n - t);
+                        var tile = raw.Slice(t * frame, m * frame);
+                        for (int r = 0; r < picks.Count; r++)
+                            Decode(tile, _nFileChannels, picks[r], dest.Slice(r * count + done + t, m), _scale[picks[r]]);
+                    }
                 }
             }
         }

@@ -16,6 +16,7 @@ namespace Neurodecode.Ingest.Formats.Gdf;
 public sealed class GdfRecording : Recording
 {
     private const int ChunkBytes = 1 << 20;
+    private const int TileBytes = 32 << 10;
 
     private readonly SafeFileHandle _file;
     private readonly string _path;
@@ -157,6 +158,28 @@ public sealed class GdfRecording : Recording
                 long rb = Math.Min(lastRecord + 1, ra + perChunk);
                 var raw = buffer.AsSpan(0, (int)((rb - ra) * _recordBytes));
                 GdfHeader.ReadAt(_file, raw, _dataOffset + ra * _recordBytes, _path);
+                if (_bufLen == 1 && _spr.All(n => n == 1))
+                {
+                    // One sample per record (e.g. MI128, test_1ch): the chunk is multiplexed; decode each channel with a
+                    // stride, tile by tile so the tile stays in the L1 cache.
+                    int frameValues = _spr.Length;
+                    int tileRecords = Math.Max(1, TileBytes / (frameValues * bytes));
+                    for (int t = 0; t < rb - ra; t += tileRecords)
+                    {
+                        int m = (int)Math.Min(tileRecords, rb - ra - t);
+                        var tile = raw.Slice(t * frameValues * bytes, m * frameValues * bytes);
+                        for (int r = 0; r < picks.Count; r++)
+                        {
+                            int c = picks[r];
+                            var target = dest.Slice(r * count + (int)(ra + t - start), m);
+                            Scale(tile[(c * bytes)..], target, c, frameValues);
+                            if (_stim[c])
+                                foreach (ref double v in target)
+                                    v = StimValue(v);
+                        }
+                    }
+                    continue;
+                }
                 for (long rec = ra; rec < rb; rec++)
                 {
                     long recStart = rec * _bufLen;
@@ -199,35 +222,37 @@ public sealed class GdfRecording : Recording
     private static double StimValue(double v) =>
         v is > -9.2233720368547758e18 and < 9.2233720368547758e18 ? (long)v & GdfConstants.StimMask : 0;
 
-    /// <summary>((stored · cal) + offset) · gain, in float64 (float32 for float32 data, as numpy computes it).</summary>
-    private void Scale(ReadOnlySpan<byte> src, Span<double> dst, int c)
+    /// <summary>
+    /// dst[i] = ((stored[i · stride] · cal) + offset) · gain, in float64 (float32 for float32 data, as numpy computes it).
+    /// </summary>
+    private void Scale(ReadOnlySpan<byte> src, Span<double> dst, int c, int stride = 1)
     {
         double cal = _cal[c], off = _offset[c], gain = _gain[c];
         switch (_type)
         {
             case GdfType.Int8:
-                for (int i = 0; i < dst.Length; i++) dst[i] = ((sbyte)src[i] * cal + off) * gain;
+                for (int i = 0; i < dst.Length; i++) dst[i] = ((sbyte)src[i * stride] * cal + off) * gain;
                 break;
             case GdfType.UInt8:
-                for (int i = 0; i < dst.Length; i++) dst[i] = (src[i] * cal + off) * gain;
+                for (int i = 0; i < dst.Length; i++) dst[i] = (src[i * stride] * cal + off) * gain;
                 break;
             case GdfType.Int16:
-                for (int i = 0; i < dst.Length; i++) dst[i] = (BinaryPrimitives.ReadInt16LittleEndian(src[(2 * i)..]) * cal + off) * gain;
+                for (int i = 0; i < dst.Length; i++) dst[i] = (BinaryPrimitives.ReadInt16LittleEndian(src[(2 * i * stride)..]) * cal + off) * gain;
                 break;
             case GdfType.UInt16:
-                for (int i = 0; i < dst.Length; i++) dst[i] = (BinaryPrimitives.ReadUInt16LittleEndian(src[(2 * i)..]) * cal + off) * gain;
+                for (int i = 0; i < dst.Length; i++) dst[i] = (BinaryPrimitives.ReadUInt16LittleEndian(src[(2 * i * stride)..]) * cal + off) * gain;
                 break;
             case GdfType.Int32:
-                for (int i = 0; i < dst.Length; i++) dst[i] = (BinaryPrimitives.ReadInt32LittleEndian(src[(4 * i)..]) * cal + off) * gain;
+                for (int i = 0; i < dst.Length; i++) dst[i] = (BinaryPrimitives.ReadInt32LittleEndian(src[(4 * i * stride)..]) * cal + off) * gain;
                 break;
             case GdfType.UInt32:
-                for (int i = 0; i < dst.Length; i++) dst[i] = (BinaryPrimitives.ReadUInt32LittleEndian(src[(4 * i)..]) * cal + off) * gain;
+                for (int i = 0; i < dst.Length; i++) dst[i] = (BinaryPrimitives.ReadUInt32LittleEndian(src[(4 * i * stride)..]) * cal + off) * gain;
                 break;
             case GdfType.Int64:
-                for (int i = 0; i < dst.Length; i++) dst[i] = (BinaryPrimitives.ReadInt64LittleEndian(src[(8 * i)..]) * cal + off) * gain;
+                for (int i = 0; i < dst.Length; i++) dst[i] = (BinaryPrimitives.ReadInt64LittleEndian(src[(8 * i * stride)..]) * cal + off) * gain;
                 break;
             case GdfType.UInt64:
-                for (int i = 0; i < dst.Length; i++) dst[i] = (BinaryPrimitives.ReadUInt64LittleEndian(src[(8 * i)..]) * cal + off) * gain;
+                for (int i = 0; i < dst.Length; i++) dst[i] = (BinaryPrimitives.ReadUInt64LittleEndian(src[(8 * i * stride)..]) * cal + off) * gain;
                 break;
             case GdfType.Float32:
             {
@@ -235,7 +260,7 @@ public sealed class GdfRecording : Recording
                 float calF = (float)cal, offF = (float)off, gainF = (float)gain;
                 for (int i = 0; i < dst.Length; i++)
                 {
-                    float v = BinaryPrimitives.ReadSingleLittleEndian(src[(4 * i)..]);
+                    float v = BinaryPrimitives.ReadSingleLittleEndian(src[(4 * i * stride)..]);
                     v *= calF;
                     v += offF;
                     v *= gainF;
@@ -244,7 +269,7 @@ public sealed class GdfRecording : Recording
                 break;
             }
             default:
-                for (int i = 0; i < dst.Length; i++) dst[i] = (BinaryPrimitives.ReadDoubleLittleEndian(src[(8 * i)..]) * cal + off) * gain;
+                for (int i = 0; i < dst.Length; i++) dst[i] = (BinaryPrimitives.ReadDoubleLittleEndian(src[(8 * i * stride)..]) * cal + off) * gain;
                 break;
         }
     }
