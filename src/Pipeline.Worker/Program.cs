@@ -6,5 +6,6 @@ var root = new RootCommand("neurodecode: read, preprocess and decode EEG, MEG an
 {
     InspectCommand.Create(),
     ConvertCommand.Create(),
+    BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using System.Globalization;
+using Neurodecode.Pipeline.Worker.Bench;
+
+namespace Neurodecode.Pipeline.Worker.Commands;
+
+/// <summary>
+/// <c>neurodecode bench read FILE|FOLDER...</c>: reader throughput against MNE measured in the same run.
+/// (Benchmark configs with --config/--out come with the worker issue.)
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("INPUT") { Description = "files or folders (searched for .edf/.bdf/.vhdr/.gdf)", Arity = ArgumentArity.OneOrMore };
+        var repeat = new Option<int>("--repeat") { Description = "reads per file; the median counts", DefaultValueFactory = _ => 3 };
+        var reference = new Option<string?>("--reference") { Description = "path of mne_reference.py (default: ../shared/tools/mne_reference.py when present; 'none' to skip)" };
+        var json = new Option<bool>("--json") { Description = "print the result as JSON" };
+        var read = new Command("read", "inspect + full read (MNE's preload=True) of every file, ours vs MNE") { inputs, repeat, reference, json };
+        read.SetAction((parse, ct) => CommandHost.RunAsync("bench read", (_, token) =>
+        {
+            int n = parse.GetValue(repeat);
+            if (n < 1) throw new UsageException($"--repeat {n}: must be at least 1");
+            var files = ExpandInputs(parse.GetRequiredValue(inputs));
+            var result = new ReadBenchmark(files, n).Run(ReferenceScript(parse.GetValue(reference)), token);
+            Console.Out.WriteLine(parse.GetValue(json) ? ReadBenchmark.ToJson(result).ToJsonString() : Describe(result));
+            return Task.FromResult(CommandHost.ExitOk);
+        }, ct));
+        return new Command("bench", "reproducible benchmarks") { read };
+    }
+
+    private static readonly string[] SignalExtensions = [".edf", ".bdf", ".vhdr", ".gdf"];
+
+    private static List<string> ExpandInputs(IEnumerable<string> inputs)
+    {
+        var files = new List<string>();
+        foreach (var input in inputs)
+        {
+            if (Directory.Exists(input))
+                files.AddRange(Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
+                    .Where(f => SignalExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal));
+            else if (File.Exists(input))
+                files.Add(input);
+            else
+                throw new UsageException($"{input}: no such file or folder");
+        }
+        return files.Count > 0 ? files : throw new UsageException("no recordings found in the inputs");
+    }
+
+    private static string? ReferenceScript(string? option)
+    {
+        if (option == "none") return null;
+        if (option != null)
+            return File.Exists(option) ? option : throw new UsageException($"--reference {option}: no such file");
+        string shared = Path.Combine(Directory.GetCurrentDirectory(), "..", "shared", "tools", "mne_reference.py");
+        return File.Exists(shared) ? Path.GetFullPath(shared) : null;
+    }
+
+    private static string Describe(ReadBenchmark.Result r)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        double mb = r.Bytes / 1e6;
+        string line(string who, double s) => string.Format(inv, "{0,-28} {1,8:0.000} s {2,8:0.0} MB/s {3,8:0.0} Msamples/s", who, s, mb / s, r.ChannelSamples / s / 1e6);
+        var lines = new List<string>
+        {
+            string.Format(inv, "{0} files, {1:0.0} MB, {2:0.0} M channel-samples (median of repeats, summed over files)", r.Files, mb, r.ChannelSamples / 1e6),
+            line("neurodecode, 1 thread", r.SerialSeconds),
+            line($"neurodecode, {r.Threads} threads", r.ParallelSeconds),
+        };
+        if (r.MneSeconds is { } mne)
+        {
+            lines.Add(line("MNE read_raw(preload=True)", mne));
+            lines.Add(string.Format(inv, "speed-up vs MNE: {0:0.0}x on 1 thread, {1:0.0}x on {2} threads", mne / r.SerialSeconds, mne / r.ParallelSeconds, r.Threads));
+        }
+        else
+            lines.Add("MNE: " + r.MneNote);
+        return string.Join(Environment.NewLine, lines);
+    }
+}
