@@ -108,6 +108,26 @@ public class BrainVisionReaderTests
     }
 
     [Fact]
+    public void Ansi_codepage_is_cp1252_and_stray_utf8_mu_still_reads_as_microvolt()
+    {
+        // MNE 1.3 on this edit of testv2.vhdr: names ['FP1€', 'FéP2', 'F3'], units µV (UTF-8 'µ' read as cp1252 is
+        // 'Âµ'; MNE drops the 'Â'), all eeg, same values.
+        using var dir = TestPaths.TempDir();
+        foreach (var name in new[] { "testv2.vmrk", "test.eeg" })
+            File.Copy(Fixture(name), dir.File(name));
+        byte[] header = File.ReadAllBytes(Fixture("testv2.vhdr"));
+        string latin = System.Text.Encoding.Latin1.GetString(header)
+            .Replace("Codepage=UTF-8", "Codepage=ANSI").Replace("Ch1=FP1,", "Ch1=FP1\u0080,").Replace("Ch2=FP2,", "Ch2=F\u00e9P2,");
+        File.WriteAllBytes(dir.File("ansi.vhdr"), System.Text.Encoding.Latin1.GetBytes(latin));
+
+        using var rec = SignalFormats.OpenRecording(dir.File("ansi.vhdr"));
+        Assert.Equal(new[] { "FP1€", "FéP2", "F3" }, rec.Info.ChannelNames.Take(3));
+        Assert.All(rec.Info.Channels.Take(3), c => Assert.Equal(("µV", ChannelKind.Eeg), (c.OrigUnit, c.Kind)));
+        using var original = SignalFormats.OpenRecording(Fixture("testv2.vhdr"));
+        AssertBlocksEqual(original.ReadAll(), rec.Blocks(blockSize: 4096));
+    }
+
+    [Fact]
     public void Marker_files_point_to_their_header()
     {
         var ex = Assert.Throws<InvalidRecordingException>(() => SignalFormats.OpenRecording(Fixture("test.vmrk")));
