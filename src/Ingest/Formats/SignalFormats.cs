@@ -10,7 +10,9 @@ public static class SignalFormats
         new Parquet.ParquetFormat(),
         new Nifti.NiftiFormat(),
         new RoiTable.RoiTableFormat(),
+        new Gdf.GdfFormat(),
         Edf.EdfFormat.Edf, Edf.EdfFormat.Bdf,
+        new BrainVision.BrainVisionFormat(),   // last: also claims .vhdr/.ahdr names whose first line is unknown
     ];
 
     /// <summary>The format of <paramref name="path"/>, by content first and extension second.</summary>
