@@ -39,40 +39,6 @@ internal static partial class BrainVisionConstants
     /// <summary>Units that keep a channel EEG; every other unit makes it misc (MNE's <c>misc='auto'</c>).</summary>
     public static readonly HashSet<string> VoltageUnits = new(StringComparer.Ordinal) { "V", "mV", "µV", "uV", "nV" };
 
-    /// <summary>
-    /// The unit MNE reports as the channel's original unit (<c>mne/io/utils.py:_check_orig_units</c>): an SI unit
-    /// with or without prefix (any letter case) is kept as written, <c>uV</c> and Greek <c>μV</c> become <c>µV</c>,
-    /// anything else (<c>BS</c>, <c>ARU</c>, <c>uS</c> ...) becomes <c>n/a</c>. Scaling and channel types still use the
-    /// unit as written.
-    /// </summary>
-    public static string ReportedUnit(string unit)
-    {
-        string lower = unit.ToLowerInvariant();
-        if (ValidUnitsLower.Contains(lower))
-            return unit;
-        return lower is "uv" or "\u03bcv" or "\u0083\u00eav" ? "µV" : "n/a";
-    }
-
-    /// <summary>MNE's <c>_get_valid_units()</c> lower-cased: SI units and symbols, alone or with any SI prefix, and "n/a".</summary>
-    private static readonly HashSet<string> ValidUnitsLower = BuildValidUnits();
-
-    private static HashSet<string> BuildValidUnits()
-    {
-        string[] prefixNames = ["yocto", "zepto", "atto", "femto", "pico", "nano", "micro", "milli", "centi", "deci",
-            "deca", "hecto", "kilo", "mega", "giga", "tera", "peta", "exa", "zetta", "yotta"];
-        string[] prefixSymbols = ["y", "z", "a", "f", "p", "n", "µ", "m", "c", "d", "da", "h", "k", "M", "G", "T", "P", "E", "Z", "Y"];
-        string[] unitNames = ["metre", "kilogram", "second", "ampere", "kelvin", "mole", "candela", "radian", "steradian",
-            "hertz", "newton", "pascal", "joule", "watt", "coulomb", "volt", "farad", "ohm", "siemens", "weber", "tesla",
-            "henry", "degree Celsius", "lumen", "lux", "becquerel", "gray", "sievert", "katal"];
-        string[] unitSymbols = ["m", "kg", "s", "A", "K", "mol", "cd", "rad", "sr", "Hz", "N", "Pa", "J", "W", "C", "V",
-            "F", "Ω", "S", "Wb", "T", "H", "°C", "lm", "lx", "Bq", "Gy", "Sv", "kat"];
-        var units = new HashSet<string>(StringComparer.Ordinal) { "n/a" };
-        foreach (var prefix in prefixNames.Concat(prefixSymbols).Append(""))
-            foreach (var u in unitNames.Concat(unitSymbols))
-                units.Add((prefix + u).ToLowerInvariant());
-        return units;
-    }
-
     /// <summary>The default unit when a channel line has none (µ is U+00B5, as MNE writes it).</summary>
     public const string DefaultUnit = "µV";
 

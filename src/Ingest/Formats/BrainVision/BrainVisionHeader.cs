@@ -166,7 +166,7 @@ internal sealed record BrainVisionHeader(
                 : misc.Contains(ch.Name) ? (ChannelKind.Misc, miscUnits.GetValueOrDefault(ch.Name, "NA"))
                 : ch.Name == BrainVisionConstants.StimName ? (ChannelKind.Stim, "NA")
                 : (ChannelKind.Eeg, "V");
-            channels.Add(new ChannelInfo(names[i], kind, unit, sfreq, OrigUnit: BrainVisionConstants.ReportedUnit(ch.Unit)));
+            channels.Add(new ChannelInfo(names[i], kind, unit, sfreq, OrigUnit: MneUnits.OrigUnit(ch.Unit)));
         }
         return channels;
     }

@@ -56,7 +56,7 @@ internal static partial class BrainVisionMarkers
         if (OneSectionLine().Match(markers) is { Success: true } end)
             markers = markers[..end.Index];
 
-        var raw = new List<(double Onset, double Duration, string Description)>();
+        var raw = new List<Annotation>();
         foreach (Match m in BrainVisionConstants.MarkerLine().Matches(markers))
         {
             string info = m.Groups[1].Value;
@@ -73,56 +73,8 @@ internal static partial class BrainVisionMarkers
             double points = BrainVisionText.IsDigits(fields[3])
                 ? double.Parse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture)
                 : 0;
-            raw.Add(((double)(position - 1) / sfreq, points / sfreq, type + "/" + description));
+            raw.Add(new Annotation((double)(position - 1) / sfreq, points / sfreq, type + "/" + description));
         }
-        return BrainVisionAnnotations.OnRecording(raw, sfreq, nSamples);
-    }
-}
-
-/// <summary>
-/// What MNE 1.3 does to annotations on their way into a Raw (<c>Annotations.__init__</c>, <c>set_annotations</c>
-/// with <c>orig_time=None</c>, <c>Annotations.crop</c>): sort by (onset, duration, file order), then crop to
-/// [0, last sample + 1/sfreq] through <c>datetime</c> arithmetic, which rounds onsets to whole microseconds.
-/// </summary>
-internal static class BrainVisionAnnotations
-{
-    public static IReadOnlyList<Annotation> OnRecording(
-        IReadOnlyList<(double Onset, double Duration, string Description)> raw, double sfreq, long nSamples)
-    {
-        if (raw.Count == 0)
-            return [];
-        var order = Enumerable.Range(0, raw.Count)
-            .OrderBy(i => raw[i].Onset).ThenBy(i => raw[i].Duration).ThenBy(i => i);
-        double lastTime = (nSamples - 1) / sfreq;
-        long tmax = Microseconds(lastTime + 1.0 / sfreq);
-        var kept = new List<Annotation>(raw.Count);
-        foreach (int i in order)
-        {
-            var (onset, duration, description) = raw[i];
-            if (double.IsNaN(duration))
-                duration = 0;
-            if (!InRange(onset) || !InRange(duration))
-                continue;
-            long start = Microseconds(onset), stop = start + Microseconds(duration);
-            if (start > tmax || stop < 0)
-                continue;
-            bool clip = false;
-            if (start < 0) { start = 0; clip = true; }
-            if (stop > tmax) { stop = tmax; clip = true; }
-            kept.Add(new Annotation(start / 1e6, clip ? (stop - start) / 1e6 : duration, description));
-        }
-        return kept;
-    }
-
-    private static bool InRange(double seconds) => Math.Abs(seconds) < 1e13;
-
-    /// <summary>
-    /// <c>timedelta(seconds=x)</c>: whole seconds kept exactly, the fraction times 1e6 rounded half to even.
-    /// </summary>
-    public static long Microseconds(double seconds)
-    {
-        double whole = Math.Truncate(seconds);
-        double fraction = seconds - whole;
-        return (long)whole * 1_000_000 + (long)Math.Round(fraction * 1e6, MidpointRounding.ToEven);
+        return RawAnnotations.Set(raw, nSamples, sfreq);
     }
 }

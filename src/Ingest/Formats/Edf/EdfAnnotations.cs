@@ -12,8 +12,7 @@ namespace Neurodecode.Ingest.Formats.Edf;
 /// UTF-8, matched with <c>([+-]\d+\.?\d*)(\u0015(\d+\.?\d*))?(\x14.*?)\x14\x00</c>; each non-empty <c>\x14</c>-separated
 /// text is one annotation. The <em>first</em> TAL's empty (time-keeping) text sets an offset subtracted from all later
 /// onsets, so onsets count from the first sample; later time-keeping TALs are ignored (EDF+D gaps included).</item>
-/// <item><see cref="ToRawAnnotations"/> is <c>Annotations(...)</c> + <c>raw.set_annotations</c>: sort by (onset,
-/// duration), then crop to [0, last sample + 1/sfreq] in whole microseconds (Python <c>timedelta</c> arithmetic).</item>
+/// <item><see cref="RawAnnotations.Set"/> then does what <c>raw.set_annotations</c> does to them.</item>
 /// </list>
 /// </summary>
 public static class EdfAnnotations
@@ -47,78 +46,6 @@ public static class EdfAnnotations
             }
         }
         return events;
-    }
-
-    /// <summary>
-    /// What <c>raw.annotations</c> holds after <c>set_annotations</c> on a recording of <paramref name="nSamples"/>
-    /// samples at <paramref name="sfreq"/>: sorted by onset then duration (stable), annotations entirely outside
-    /// [0, (n − 1)/sfreq + 1/sfreq] dropped, the others clipped to it, onsets in whole microseconds.
-    /// </summary>
-    public static List<Annotation> ToRawAnnotations(IEnumerable<Annotation> events, long nSamples, double sfreq)
-    {
-        var sorted = events.Select((a, i) => (a, i))
-            .OrderBy(t => t.a.Onset).ThenBy(t => t.a.Duration).ThenBy(t => t.i)
-            .Select(t => t.a).ToList();
-        if (sorted.Count == 0)
-            return sorted;
-
-        double tmaxSeconds = (nSamples - 1) / sfreq + 1.0 / sfreq;
-        long tmax = StampMicroseconds(tmaxSeconds);
-        const long tmin = 0;
-        var kept = new List<Annotation>(sorted.Count);
-        foreach (var a in sorted)
-        {
-            double duration = double.IsNaN(a.Duration) ? 0 : a.Duration;
-            long onset = TimedeltaMicroseconds(a.Onset);
-            long end = onset + TimedeltaMicroseconds(duration);
-            if (onset > tmax || end < tmin)
-                continue;
-            bool clipLeft = onset < tmin, clipRight = end > tmax;
-            if (clipLeft) onset = tmin;
-            if (clipRight) end = tmax;
-            double newDuration = clipLeft || clipRight ? (end - onset) / 1e6 : duration;
-            kept.Add(a with { Onset = onset / 1e6, Duration = newDuration });
-        }
-        return kept;
-    }
-
-    /// <summary>
-    /// Microseconds of Python's <c>timedelta(seconds=x)</c>: whole seconds exactly, the fraction times 1e6 in float64,
-    /// its integer part exactly, and what is left rounded half to even on the total.
-    /// </summary>
-    public static long TimedeltaMicroseconds(double seconds)
-    {
-        if (double.IsNaN(seconds) || Math.Abs(seconds) > 9e12)
-            throw new OverflowException($"annotation time {seconds} s is out of range");
-        double intPart = Math.Truncate(seconds);
-        double frac = seconds - intPart;
-        long us = (long)intPart * 1_000_000;
-        if (frac == 0)
-            return us;
-        double d = frac * 1e6;
-        double ip = Math.Truncate(d);
-        double leftover = d - ip;
-        us += (long)ip;
-        if (leftover != 0)
-        {
-            double whole = Math.Round(leftover, MidpointRounding.AwayFromZero);
-            if (Math.Abs(whole - leftover) == 0.5)
-            {
-                int odd = (int)(us & 1);
-                whole = 2.0 * Math.Round((leftover + odd) * 0.5, MidpointRounding.AwayFromZero) - odd;
-            }
-            us += (long)whole;
-        }
-        return us;
-    }
-
-    /// <summary>MNE's <c>_handle_meas_date(float)</c>: <c>modf</c>, microseconds rounded half to even.</summary>
-    private static long StampMicroseconds(double seconds)
-    {
-        seconds = Math.Min(seconds, 9e12); // beyond any annotation time TimedeltaMicroseconds accepts
-        double intPart = Math.Truncate(seconds);
-        double frac = seconds - intPart;
-        return (long)intPart * 1_000_000 + (long)Math.Round(frac * 1e6, MidpointRounding.ToEven);
     }
 
     /// <summary>Python's <c>float()</c> on a TAL number (<c>\d</c> also matches non-ASCII decimal digits).</summary>

@@ -135,7 +135,7 @@ public sealed class EdfReader : Recording
             channels[i] = new DataChannel(s.Index, header.SampleOffsets[s.Index] * bps, s.SamplesPerRecord, cal, offset,
                 gain, isStim, hold);
             infos[i] = new ChannelInfo(names[i], isStim ? ChannelKind.Stim : ChannelKind.Eeg, isStim ? "NA" : "V",
-                s.SamplesPerRecord * 1.0 / header.RecordDuration, EdfConstants.MneOrigUnit(s.PhysicalDimension), s.PhysicalMin, s.PhysicalMax);
+                s.SamplesPerRecord * 1.0 / header.RecordDuration, MneUnits.OrigUnit(s.PhysicalDimension), s.PhysicalMin, s.PhysicalMax);
         }
 
         List<Annotation> annotations;
@@ -143,7 +143,7 @@ public sealed class EdfReader : Recording
         {
             annotations = talSignals.Length == 0
                 ? []
-                : EdfAnnotations.ToRawAnnotations(ReadAnnotations(path, file, header, talSignals), nSamples, sfreq);
+                : RawAnnotations.Set(ReadAnnotations(path, file, header, talSignals), nSamples, sfreq);
         }
         catch (OverflowException e)
         {

@@ -104,10 +104,11 @@ public sealed class GdfRecording : Recording
                     rate, OrigUnit: null, PhysicalMin: ch.PhysicalMin, PhysicalMax: ch.PhysicalMax);
             }
             var events = header.ReadEvents(file);
-            var annotations = GdfAnnotations.OnRecording(
-                events.Select(e => ((double)unchecked(e.Position - 1u) / sfreq, (double)e.Duration / sfreq,
-                    e.Type.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList(),
-                sfreq, nSamples);
+            // A position of 0 wraps to 2^32 - 1 in MNE's uint32 arithmetic, so its event falls outside and is dropped.
+            var annotations = RawAnnotations.Set(
+                events.Select(e => new Annotation((double)unchecked(e.Position - 1u) / sfreq, (double)e.Duration / sfreq,
+                    e.Type.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+                nSamples, sfreq);
             var info = new RecordingInfo("gdf", path, sfreq, nSamples, infos, header.MeasDate);
             var recording = new GdfRecording(info, annotations, header, file, bufLen, stim);
             file = null;

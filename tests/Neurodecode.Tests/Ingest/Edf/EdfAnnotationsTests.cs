@@ -68,7 +68,7 @@ public class EdfAnnotationsTests
             new(10.0000001, 0, "rounds to the end"), new(10.000001, 0, "after the end"),
         };
         // 10 s at 100 Hz: the data range is [0, 9.99 + 0.01]. Expected values are MNE 1.3's raw.set_annotations.
-        var raw = EdfAnnotations.ToRawAnnotations(events, 1000, 100);
+        var raw = RawAnnotations.Set(events, 1000, 100);
         AssertAnnotations(raw, (0, 0.5, "starts before"), (0.123457, 0, "rounded"), (2.0, 0.5, "a"), (2.0, 1.0, "b"),
             (9.0, 1.0, "clipped"), (9.5, 0.5, "past the end"), (10, 0, "at the end"), (10, 0, "rounds to the end"));
     }
@@ -83,7 +83,7 @@ public class EdfAnnotationsTests
     [InlineData(-0.25, -250_000)]
     [InlineData(1.951171875, 1_951_172)]
     public void Timedelta_rounding_matches_python(double seconds, long microseconds) =>
-        Assert.Equal(microseconds, EdfAnnotations.TimedeltaMicroseconds(seconds));
+        Assert.Equal(microseconds, RawAnnotations.TimedeltaMicroseconds(seconds));
 
     [Fact]
     public void Several_annotation_signals_are_read_as_mne_concatenates_them()
