@@ -7,7 +7,7 @@ namespace Neurodecode.Preprocess.Fourier;
 
 /// <summary>
 /// A complex discrete Fourier transform of one length, <c>X[k] = Σ x[t]·exp(−2πi·kt/n)</c>, unscaled, on split
-/// real/imaginary arrays. Mixed radix (4, 2, 3, 5, and small odd primes directly) as a Stockham auto-sort
+/// real/imaginary arrays. Mixed radix (8, 4, 2, 3, 5, and small odd primes directly) as a Stockham auto-sort
 /// transform whose inner loops run over contiguous memory with 256-bit vectors; lengths with a prime factor
 /// above 31 go through Bluestein's chirp-z algorithm on a power-of-two plan.
 /// </summary>
@@ -102,16 +102,23 @@ public sealed class FftPlan
         }
     }
 
-    /// <summary>Radices in the order the stages run: 4s first (so later strides are multiples of 4), then 2, 3, 5, others.</summary>
+    /// <summary>
+    /// Radices in the order the stages run: one 4 first (its stride-1 stage is vectorised over p), then as many 8s as
+    /// the power of two allows (fewer passes over memory), a 4 or 2 for the rest, then 3, 5 and other primes.
+    /// Every stride after the first stage is then a multiple of 4.
+    /// </summary>
     private static List<int> Factor(int n)
     {
         var f = new List<int>();
-        while (n % 4 == 0) { f.Add(4); n /= 4; }
-        if (n % 2 == 0) { f.Add(2); n /= 2; }
+        int e2 = BitOperations.TrailingZeroCount(n);
+        n >>= e2;
+        if (e2 >= 2) { f.Add(4); e2 -= 2; }
+        while (e2 >= 3) { f.Add(8); e2 -= 3; }
+        if (e2 == 2) f.Add(4);
+        else if (e2 == 1) f.Add(2);
         for (int p = 3; (long)p * p <= n; p += 2)
             while (n % p == 0) { f.Add(p); n /= p; }
         if (n > 1) f.Add(n);
-        // odd primes ascending already; keep 4s/2 first
         return f;
     }
 
@@ -150,7 +157,7 @@ public sealed class FftPlan
                     _twRe[(j - 1) * _m + p] = c;
                     _twIm[(j - 1) * _m + p] = d;
                 }
-            if (r is not (2 or 3 or 4 or 5))
+            if (r is not (2 or 3 or 4 or 5 or 8))
             {
                 _rootRe = new double[r];
                 _rootIm = new double[r];
@@ -165,6 +172,7 @@ public sealed class FftPlan
                 switch (_r)
                 {
                     case 4: Radix4(xr, xi, yr, yi, twr, twi); break;
+                    case 8: Radix8(xr, xi, yr, yi, twr, twi); break;
                     case 2: Radix2(xr, xi, yr, yi, twr, twi); break;
                     case 3: Radix3(xr, xi, yr, yi, twr, twi); break;
                     case 5: Radix5(xr, xi, yr, yi, twr, twi); break;
@@ -233,6 +241,109 @@ public sealed class FftPlan
                     b0r[3 * s + q] = ur * w3r - ui * w3i; b0i[3 * s + q] = ur * w3i + ui * w3r;
                 }
             }
+        }
+
+        /// <summary>
+        /// Radix-8 stage (stride a multiple of 4 after the first stage; scalar tail otherwise): an 8-point DFT as two
+        /// 4-point DFTs of the even and odd inputs joined with ω8^j, then the twiddles W^{jp}.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private unsafe void Radix8(double* xr, double* xi, double* yr, double* yi, double* twr, double* twi)
+        {
+            const double R = 0.70710678118654752440; // 1/√2
+            int m = _m, s = _s, sm = s * m, sv = s & ~3;
+            var vR = Vector256.Create(R);
+            for (int p = 0; p < m; p++)
+            {
+                double* a0r = xr + s * p, a0i = xi + s * p;
+                double* b0r = yr + 8 * s * p, b0i = yi + 8 * s * p;
+                int q = 0;
+                for (; q < sv; q += 4)
+                {
+                    // even inputs 0,2,4,6 → E; odd 1,3,5,7 → O
+                    var x0r = Vector256.Load(a0r + q); var x0i = Vector256.Load(a0i + q);
+                    var x2r = Vector256.Load(a0r + 2 * sm + q); var x2i = Vector256.Load(a0i + 2 * sm + q);
+                    var x4r = Vector256.Load(a0r + 4 * sm + q); var x4i = Vector256.Load(a0i + 4 * sm + q);
+                    var x6r = Vector256.Load(a0r + 6 * sm + q); var x6i = Vector256.Load(a0i + 6 * sm + q);
+                    var t0r = x0r + x4r; var t0i = x0i + x4i;
+                    var t1r = x0r - x4r; var t1i = x0i - x4i;
+                    var t2r = x2r + x6r; var t2i = x2i + x6i;
+                    var t3r = x2i - x6i; var t3i = x6r - x2r;
+                    var e0r = t0r + t2r; var e0i = t0i + t2i;
+                    var e2r = t0r - t2r; var e2i = t0i - t2i;
+                    var e1r = t1r + t3r; var e1i = t1i + t3i;
+                    var e3r = t1r - t3r; var e3i = t1i - t3i;
+
+                    var x1r = Vector256.Load(a0r + sm + q); var x1i = Vector256.Load(a0i + sm + q);
+                    var x3r = Vector256.Load(a0r + 3 * sm + q); var x3i = Vector256.Load(a0i + 3 * sm + q);
+                    var x5r = Vector256.Load(a0r + 5 * sm + q); var x5i = Vector256.Load(a0i + 5 * sm + q);
+                    var x7r = Vector256.Load(a0r + 7 * sm + q); var x7i = Vector256.Load(a0i + 7 * sm + q);
+                    t0r = x1r + x5r; t0i = x1i + x5i;
+                    t1r = x1r - x5r; t1i = x1i - x5i;
+                    t2r = x3r + x7r; t2i = x3i + x7i;
+                    t3r = x3i - x7i; t3i = x7r - x3r;
+                    var o0r = t0r + t2r; var o0i = t0i + t2i;
+                    var o2r = t0r - t2r; var o2i = t0i - t2i;
+                    var o1r = t1r + t3r; var o1i = t1i + t3i;
+                    var o3r = t1r - t3r; var o3i = t1i - t3i;
+                    // ω8·O1 = (1 − i)/√2·O1, ω8²·O2 = −i·O2, ω8³·O3 = (−1 − i)/√2·O3
+                    var w1r = (o1r + o1i) * vR; var w1i = (o1i - o1r) * vR;
+                    var w2r = o2i; var w2i = -o2r;
+                    var w3r = (o3i - o3r) * vR; var w3i = -(o3r + o3i) * vR;
+
+                    (e0r + o0r).Store(b0r + q); (e0i + o0i).Store(b0i + q);
+                    Tw(e1r + w1r, e1i + w1i, twr, twi, 0 * m + p, b0r + s + q, b0i + s + q);
+                    Tw(e2r + w2r, e2i + w2i, twr, twi, 1 * m + p, b0r + 2 * s + q, b0i + 2 * s + q);
+                    Tw(e3r + w3r, e3i + w3i, twr, twi, 2 * m + p, b0r + 3 * s + q, b0i + 3 * s + q);
+                    Tw(e0r - o0r, e0i - o0i, twr, twi, 3 * m + p, b0r + 4 * s + q, b0i + 4 * s + q);
+                    Tw(e1r - w1r, e1i - w1i, twr, twi, 4 * m + p, b0r + 5 * s + q, b0i + 5 * s + q);
+                    Tw(e2r - w2r, e2i - w2i, twr, twi, 5 * m + p, b0r + 6 * s + q, b0i + 6 * s + q);
+                    Tw(e3r - w3r, e3i - w3i, twr, twi, 6 * m + p, b0r + 7 * s + q, b0i + 7 * s + q);
+                }
+                for (; q < s; q++)
+                {
+                    double* ar = stackalloc double[8];
+                    double* ai = stackalloc double[8];
+                    for (int k = 0; k < 8; k++) { ar[k] = a0r[k * sm + q]; ai[k] = a0i[k * sm + q]; }
+                    double t0r = ar[0] + ar[4], t0i = ai[0] + ai[4], t1r = ar[0] - ar[4], t1i = ai[0] - ai[4];
+                    double t2r = ar[2] + ar[6], t2i = ai[2] + ai[6], t3r = ai[2] - ai[6], t3i = ar[6] - ar[2];
+                    double e0r = t0r + t2r, e0i = t0i + t2i, e2r = t0r - t2r, e2i = t0i - t2i;
+                    double e1r = t1r + t3r, e1i = t1i + t3i, e3r = t1r - t3r, e3i = t1i - t3i;
+                    t0r = ar[1] + ar[5]; t0i = ai[1] + ai[5]; t1r = ar[1] - ar[5]; t1i = ai[1] - ai[5];
+                    t2r = ar[3] + ar[7]; t2i = ai[3] + ai[7]; t3r = ai[3] - ai[7]; t3i = ar[7] - ar[3];
+                    double o0r = t0r + t2r, o0i = t0i + t2i, o2r = t0r - t2r, o2i = t0i - t2i;
+                    double o1r = t1r + t3r, o1i = t1i + t3i, o3r = t1r - t3r, o3i = t1i - t3i;
+                    double w1r = (o1r + o1i) * R, w1i = (o1i - o1r) * R;
+                    double w2r = o2i, w2i = -o2r;
+                    double w3r = (o3i - o3r) * R, w3i = -(o3r + o3i) * R;
+                    double* br = stackalloc double[8];
+                    double* bi = stackalloc double[8];
+                    br[0] = e0r + o0r; bi[0] = e0i + o0i;
+                    br[1] = e1r + w1r; bi[1] = e1i + w1i;
+                    br[2] = e2r + w2r; bi[2] = e2i + w2i;
+                    br[3] = e3r + w3r; bi[3] = e3i + w3i;
+                    br[4] = e0r - o0r; bi[4] = e0i - o0i;
+                    br[5] = e1r - w1r; bi[5] = e1i - w1i;
+                    br[6] = e2r - w2r; bi[6] = e2i - w2i;
+                    br[7] = e3r - w3r; bi[7] = e3i - w3i;
+                    b0r[q] = br[0]; b0i[q] = bi[0];
+                    for (int j = 1; j < 8; j++)
+                    {
+                        double wr = twr[(j - 1) * m + p], wi = twi[(j - 1) * m + p];
+                        b0r[j * s + q] = br[j] * wr - bi[j] * wi;
+                        b0i[j * s + q] = br[j] * wi + bi[j] * wr;
+                    }
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe void Tw(Vector256<double> ur, Vector256<double> ui, double* twr, double* twi, int t, double* dr, double* di)
+        {
+            var wr = Vector256.Create(twr[t]);
+            var wi = Vector256.Create(twi[t]);
+            (ur * wr - ui * wi).Store(dr);
+            (ur * wi + ui * wr).Store(di);
         }
 
         /// <summary>Stride-1 radix-4 stage: vectorised over p, outputs transposed 4x4 into place.</summary>

@@ -10,7 +10,7 @@ public class FftPlanTests
     [Theory]
     [InlineData(1)] [InlineData(2)] [InlineData(3)] [InlineData(4)] [InlineData(5)] [InlineData(6)] [InlineData(7)]
     [InlineData(8)] [InlineData(12)] [InlineData(15)] [InlineData(30)] [InlineData(49)] [InlineData(64)] [InlineData(97)]
-    [InlineData(120)] [InlineData(143)] [InlineData(250)] [InlineData(1000)] [InlineData(1080)] [InlineData(1021)]
+    [InlineData(32)] [InlineData(256)] [InlineData(2048)] [InlineData(120)] [InlineData(143)] [InlineData(250)] [InlineData(1000)] [InlineData(1080)] [InlineData(1021)]
     public void Equals_direct_dft(int n)
     {
         var rng = new Random(n);
@@ -41,7 +41,7 @@ public class FftPlanTests
     }
 
     [Theory]
-    [InlineData(4096)] [InlineData(8192)] [InlineData(32768)] [InlineData(40960)]
+    [InlineData(4096)] [InlineData(8192)] [InlineData(16384)] [InlineData(32768)] [InlineData(40960)] [InlineData(65536)]
     public void Equals_MathNet(int n)
     {
         var rng = new Random(1);
