@@ -37,19 +37,33 @@ spec.loader.exec_module(ref)
 # Files MNE/nibabel read that the project reads too (invalid/ is tested apart).
 ALL = ['formats/edf/*.edf', 'formats/bdf/*.bdf', 'formats/brainvision/*.vhdr',
        'formats/brainvision/*.ahdr', 'formats/gdf/*.gdf', 'eegmmidb/S*/*.edf',
-       'nifti/*/*.nii', 'nifti/*/*.nii.gz', 'nifti/*/*.hdr']
+       'nifti/*/*.nii', 'nifti/*/*.nii.gz', 'nifti/*/*.hdr',
+       'bold/haxby2001_25mm/sub001/BOLD/task001_run001/bold_25mm.nii.gz',
+       'bold/haxby2001_25mm/sub001/masks/25mm/hoc.nii.gz', 'bold/pymvpa_example_1slice/*.nii.gz',
+       'bold/atlases/*/*.nii.gz']
+# ROI tables (.1D/.csv/.tsv) have no MNE/nibabel reader: tools/make_roi_golden.py writes theirs with NumPy.
+# NIfTI header paths no shared file reaches: tools/make_nifti_variants.py.
 
 
 def fingerprint(rows):
-    """rows: 2-D array (channels x samples) -> list of per-row stats."""
+    """rows: 2-D array (channels x samples) -> list of per-row stats.
+
+    JSON has no NaN/inf: the stats cover the finite values, non-finite ones are
+    counted in "n_nonfinite" (written only when > 0) and show as null in "values".
+    """
     out = []
     for row in rows:
         idx = np.unique(np.round(np.linspace(0, len(row) - 1, N_POINTS)).astype(int)) \
             if len(row) else np.array([], int)
-        out.append(dict(sum=float(row.sum()), sumsq=float((row * row).sum()),
-                        min=float(row.min()) if len(row) else None,
-                        max=float(row.max()) if len(row) else None,
-                        indices=idx.tolist(), values=row[idx].tolist()))
+        finite = row[np.isfinite(row)]
+        stats = dict(sum=float(finite.sum()), sumsq=float((finite * finite).sum()),
+                     min=float(finite.min()) if len(finite) else None,
+                     max=float(finite.max()) if len(finite) else None,
+                     indices=idx.tolist(),
+                     values=[float(v) if np.isfinite(v) else None for v in row[idx]])
+        if len(finite) < len(row):
+            stats['n_nonfinite'] = int(len(row) - len(finite))
+        out.append(stats)
     return out
 
 
@@ -85,16 +99,22 @@ def main(argv):
         except Exception as e:  # noqa: BLE001 - report and go on
             print(f'skip {path}: {type(e).__name__}: {e}', file=sys.stderr)
             continue
-        out = os.path.join(GOLDEN, os.path.dirname(rel).replace(os.sep, '_'),
-                           os.path.basename(rel) + '.json')
-        os.makedirs(os.path.dirname(out), exist_ok=True)
-        data = info.pop('data')
-        text = json.dumps(info, indent=1, ensure_ascii=False)
-        # One line per channel fingerprint keeps 64-channel files readable in a diff.
-        rows = ',\n  '.join(json.dumps(r, ensure_ascii=False) for r in data)
-        with open(out, 'w') as f:
-            f.write(text[:-2] + ',\n "data": [\n  ' + rows + '\n ]\n}\n')
-        print(out)
+        print(write_golden(rel, info))
+
+
+def write_golden(rel, info):
+    """Writes Golden/<folder>/<name>.json for the file at `rel` (under DATASETS); returns its path."""
+    out = os.path.join(GOLDEN, os.path.dirname(rel).replace(os.sep, '_'),
+                       os.path.basename(rel) + '.json')
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    info = dict(info)
+    data = info.pop('data')
+    text = json.dumps(info, indent=1, ensure_ascii=False)
+    # One line per channel fingerprint keeps 64-channel files readable in a diff.
+    rows = ',\n  '.join(json.dumps(r, ensure_ascii=False) for r in data)
+    with open(out, 'w') as f:
+        f.write(text[:-2] + ',\n "data": [\n  ' + rows + '\n ]\n}\n')
+    return out
 
 
 if __name__ == '__main__':

@@ -7,6 +7,11 @@ public static class SignalFormats
 {
     public static IReadOnlyList<ISignalFormat> All { get; } =
     [
+        new Parquet.ParquetFormat(),
+        new Nifti.NiftiFormat(),
+        new RoiTable.RoiTableFormat(),
+        new Gdf.GdfFormat(),
+        new BrainVision.BrainVisionFormat(),   // last: also claims .vhdr/.ahdr names whose first line is unknown
     ];
 
     /// <summary>The format of <paramref name="path"/>, by content first and extension second.</summary>

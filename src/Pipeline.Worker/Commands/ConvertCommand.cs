@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Neurodecode.Ingest.Formats;
 using Neurodecode.Ingest.Formats.Npy;
+using Neurodecode.Ingest.Formats.Parquet;
 
 namespace Neurodecode.Pipeline.Worker.Commands;
 
@@ -44,6 +45,6 @@ public static class ConvertCommand
         using var recording = SignalFormats.OpenRecording(input);
         await AtomicFile.WriteAsync(output, temp => npy
             ? NpyWriter.WriteAsync(recording, temp, ct)
-            : throw new UsageException("parquet output is not available yet"));
+            : ParquetSignalWriter.WriteAsync(recording, temp, ct));
     }
 }

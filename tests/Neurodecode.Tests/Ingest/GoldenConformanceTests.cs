@@ -116,19 +116,24 @@ public class GoldenConformanceTests
         }
     }
 
-    /// <summary>Running sum, sum of squares, extrema and the values at chosen indices of one channel.</summary>
+    /// <summary>
+    /// Running sum, sum of squares, extrema and the values at chosen indices of one channel. Stats cover the finite
+    /// values; NaN/inf (JSON cannot hold them) are counted against the golden's optional "n_nonfinite" and are
+    /// null in its "values".
+    /// </summary>
     private sealed class Fingerprint(long n, JsonElement want)
     {
         private double _sum, _sumsq, _min = double.PositiveInfinity, _max = double.NegativeInfinity;
         private readonly long[] _indices = want.GetProperty("indices").EnumerateArray().Select(e => e.GetInt64()).ToArray();
         private readonly Dictionary<long, double> _seen = [];
-        private long _count;
+        private long _count, _nonfinite;
 
         public void Add(ReadOnlySpan<double> values, long first)
         {
             for (int i = 0; i < values.Length; i++)
             {
                 double v = values[i];
+                if (!double.IsFinite(v)) { _nonfinite++; continue; }
                 _sum += v; _sumsq += v * v;
                 _min = Math.Min(_min, v); _max = Math.Max(_max, v);
             }
@@ -141,16 +146,21 @@ public class GoldenConformanceTests
         public void AssertMatches(string what)
         {
             Assert.Equal(n, _count);
-            if (n == 0) return;
+            Assert.Equal(want.TryGetProperty("n_nonfinite", out var nf) ? nf.GetInt64() : 0, _nonfinite);
+            if (n == _nonfinite) return;
             double scale = Math.Max(Math.Abs(want.GetProperty("min").GetDouble()), Math.Abs(want.GetProperty("max").GetDouble()));
             double tol = Rel * scale + 1e-300;
             Near(want.GetProperty("min").GetDouble(), _min, tol, what + " min");
             Near(want.GetProperty("max").GetDouble(), _max, tol, what + " max");
             Near(want.GetProperty("sum").GetDouble(), _sum, tol * n, what + " sum");
             Near(want.GetProperty("sumsq").GetDouble(), _sumsq, Rel * scale * scale * n + 1e-300, what + " sum of squares");
-            var vals = want.GetProperty("values").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            var vals = want.GetProperty("values").EnumerateArray()
+                .Select(e => e.ValueKind == JsonValueKind.Null ? double.NaN : e.GetDouble()).ToArray();
             for (int i = 0; i < _indices.Length; i++)
-                Near(vals[i], _seen[_indices[i]], tol, $"{what} sample {_indices[i]}");
+                if (double.IsNaN(vals[i]))
+                    Assert.False(double.IsFinite(_seen[_indices[i]]), $"{what} sample {_indices[i]}: got {_seen[_indices[i]]}, reference non-finite");
+                else
+                    Near(vals[i], _seen[_indices[i]], tol, $"{what} sample {_indices[i]}");
         }
 
         private static void Near(double want, double got, double tol, string what) =>

@@ -4,18 +4,19 @@ using Neurodecode.Ingest.Formats;
 namespace Neurodecode.Tests.Ingest;
 
 /// <summary>Reading streams: a long recording is read with memory for a block, not for the file.</summary>
+[Collection(MemoryMeasurement.Name)]
 public class StreamingMemoryTests
 {
     [Fact]
     public async Task Streaming_a_long_edf_keeps_managed_memory_bounded()
     {
         // A 100-minute EDF+ made of the real S001R04 data records repeated: 6000 records of 1 s,
-        // 125 MB on disk, 491 MB as float64.
+        // 124 MB on disk, 491 MB as float64.
         const int records = 6000;
         using var tmp = TestPaths.TempDir();
         string path = tmp.File("long.edf");
         var sample = File.ReadAllBytes(Path.Combine(TestPaths.RepoRoot, "datasets", "sample", "S001R04.edf"));
-        int headerBytes = 256 * 66, recordBytes = 65 * 160 * 2;
+        int headerBytes = 256 * 66, recordBytes = (64 * 160 + 80) * 2; // 64 EEG signals + 80-sample annotation signal
         using (var file = File.Create(path))
         {
             var header = sample[..headerBytes];

@@ -49,12 +49,26 @@ public class InspectConvertCliTests
         Assert.Equal([64L, 20000L], shape);
         // EEGMMIDB: physical range equals digital range, so volts are the stored int16 times 1e-6.
         var raw = File.ReadAllBytes(Sample);
-        int headerBytes = 256 * 66, recordShorts = 65 * 160;
+        int headerBytes = 256 * 66, recordShorts = 64 * 160 + 80; // 64 EEG signals + 80-sample annotation signal
         short first = BitConverter.ToInt16(raw, headerBytes);                    // channel 0, sample 0
         short secondRecord = BitConverter.ToInt16(raw, headerBytes + recordShorts * 2 + 2 * 160 * 3 + 2 * 5); // channel 3, sample 165
         Assert.Equal(first * 1e-6, data[0], 15);
         Assert.Equal(secondRecord * 1e-6, data[3 * 20000 + 165], 15);
         Assert.Single(Directory.GetFiles(tmp.Path));
+    }
+
+    [Fact]
+    public void Convert_to_parquet_round_trips_through_inspect()
+    {
+        using var tmp = TestPaths.TempDir();
+        string parquet = tmp.File("S001R04.parquet");
+        var r = Cli.Run("convert", Sample, parquet);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var edf = JsonDocument.Parse(Cli.Run("inspect", Sample, "--json").Stdout);
+        using var back = JsonDocument.Parse(Cli.Run("inspect", parquet, "--json").Stdout);
+        Assert.Equal("parquet", back.RootElement.GetProperty("format").GetString());
+        foreach (var key in new[] { "sfreq", "n_samples", "channels", "annotations", "meas_date" })
+            Assert.Equal(edf.RootElement.GetProperty(key).GetRawText(), back.RootElement.GetProperty(key).GetRawText());
     }
 
     [Theory]
