@@ -219,6 +219,11 @@ public static class Resample
             int g = Gcd(up, down);
             _up = up / g;
             _down = down / g;
+            if (_up == 1 && _down == 1)
+            {
+                _h = [];
+                return; // resample_poly returns a copy
+            }
             int maxRate = Math.Max(_up, _down);
             int halfLen = 10 * maxRate;
             var win = Kaiser(2 * halfLen + 1, beta);

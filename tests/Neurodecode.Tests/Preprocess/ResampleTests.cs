@@ -59,4 +59,22 @@ public class ResampleTests(ITestOutputHelper output)
     [Fact] public void Poly_5_4() => RunPoly("resample_poly_5_4", 20000, 5, 4);
     [Fact] public void Poly_5_8() => RunPoly("resample_poly_5_8", 20000, 5, 8);
     [Fact] public void Poly_unreduced_ratio_short_signal() => RunPoly("resample_poly_200_160_short", 37, 200, 160);
+
+    [Fact]
+    public void Poly_with_equal_rates_is_a_copy()
+    {
+        double[] x = [1, -2, 3.5, 4];
+        Assert.Equal(x, Resample.Poly(x, 3, 3));
+    }
+
+    [Fact]
+    public void Fft_with_ratio_one_keeps_the_length()
+    {
+        var x = FilterGolden.InputSlice(1000).AsSpan(0, 1000).ToArray();
+        var y = Resample.Fft(x, 1, 1);
+        Assert.Equal(1000, y.Length);
+        // not the identity: MNE halves an even Nyquist bin when the length does not change
+        double err = x.Zip(y, (a, b) => (a - b) * (a - b)).Sum() / x.Sum(v => v * v);
+        Assert.InRange(err, 0, 1e-3);
+    }
 }
