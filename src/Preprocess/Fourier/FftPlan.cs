@@ -21,6 +21,7 @@ namespace Neurodecode.Preprocess.Fourier;
 public sealed class FftPlan
 {
     private const int MaxDirectPrime = 31;
+    private const int MaxCachedPlans = 64;
     private static readonly ConcurrentDictionary<int, FftPlan> Cache = new();
 
     private readonly Stage[] _stages;
@@ -54,6 +55,9 @@ public sealed class FftPlan
     public static FftPlan Get(int n)
     {
         if (n < 1) throw new ArgumentOutOfRangeException(nameof(n), n, "FFT length must be positive");
+        if (Cache.TryGetValue(n, out var plan)) return plan;
+        // Twiddle tables take ~16 bytes per point: keep a bounded set of lengths (callers hold the plans they use).
+        if (Cache.Count >= MaxCachedPlans) Cache.Clear();
         return Cache.GetOrAdd(n, static k => new FftPlan(k));
     }
 
