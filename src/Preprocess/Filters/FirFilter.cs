@@ -345,6 +345,7 @@ public static class FirFilter
     /// <c>convolve(ext, h)[n_edge + (N−1)/2 :][:n]</c> with ext the reflect_limited extension by n_edge = min(N, n) − 1.
     /// Only ext[n_edge − (N−1)/2 …] is ever needed; it is read straight from the signal, block by block.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static void FilterPair(FirKernel kernel, Span<double> a, Span<double> b, Workspace ws)
     {
         int n = a.Length, nh = kernel.Length;
@@ -397,6 +398,7 @@ public static class FirFilter
         if (hasB) outB.CopyTo(b);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void MultiplySpectrum(Span<double> re, Span<double> im, ReadOnlySpan<double> hr, ReadOnlySpan<double> hi)
     {
         int n = re.Length, i = 0;
@@ -421,6 +423,7 @@ public static class FirFilter
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Accumulate(Span<double> dst, ReadOnlySpan<double> src)
     {
         int i = 0;

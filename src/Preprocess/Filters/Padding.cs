@@ -20,6 +20,7 @@ public static class Padding
     /// Writes ext[start … start + dst.Length) of the padded signal into <paramref name="dst"/>, with zeros outside
     /// [0, left + n + right). The padded signal itself is never built.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Read(ReadOnlySpan<double> x, int left, int right, long start, Span<double> dst)
     {
         int n = x.Length;

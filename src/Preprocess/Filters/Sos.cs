@@ -31,6 +31,7 @@ public sealed record Sos
     /// Causal filtering with state: <paramref name="zi"/> (2 per section) is the state before the first sample
     /// and is updated to the state after the last, so consecutive blocks continue seamlessly.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Filter(ReadOnlySpan<double> x, Span<double> y, Span<double> zi)
     {
         int ns = NSections;
@@ -57,6 +58,7 @@ public sealed record Sos
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Filter1(double[] c, ReadOnlySpan<double> x, Span<double> y, Span<double> zi)
     {
         double b0 = c[0], b1 = c[1], b2 = c[2], a1 = c[4], a2 = c[5], z0 = zi[0], z1 = zi[1];

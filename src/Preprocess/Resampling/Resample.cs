@@ -110,6 +110,7 @@ public static class Resample
     /// real transform keeps, W[k] = Z[k] and W[M−k] = Z[L−k]; an even output Nyquist bin that is not beyond the
     /// input's gets Re A + i·Re B = (Z[k] + Z[L−k])/2. Real part of IFFT_M(W) is a's output, imaginary part b's.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ResamplePair(FftResamplePlan plan, ReadOnlySpan<double> a, ReadOnlySpan<double> b,
         Span<double> ya, Span<double> yb, Workspace ws)
     {
@@ -248,6 +249,7 @@ public static class Resample
         }
 
         /// <summary>y[o] = Σ_i h[t − i·up]·x[i] with t = (o + n_pre_remove)·down (upfirdn of the zero-stuffed signal).</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Apply(ReadOnlySpan<double> x, Span<double> y)
         {
             int n = x.Length;
