@@ -114,7 +114,7 @@ public static class Resample
     private static void ResamplePair(FftResamplePlan plan, ReadOnlySpan<double> a, ReadOnlySpan<double> b,
         Span<double> ya, Span<double> yb, Workspace ws)
     {
-        int n = plan.NTimes, l = plan.PaddedLen, m = plan.NewLen;
+        int l = plan.PaddedLen, m = plan.NewLen;
         ws.Ensure(Math.Max(l, m));
         var re = ws.Re.AsSpan(0, l); var im = ws.Im.AsSpan(0, l);
         Padding.Read(a, plan.PadLeft, plan.PadRight, 0, re);
@@ -150,7 +150,6 @@ public static class Resample
         FftPlan.Get(m).Inverse(wr, wi, ws.ScratchRe.AsSpan(0, m), ws.ScratchIm.AsSpan(0, m));
         wr.Slice(plan.TrimLeft, plan.FinalLen).CopyTo(ya);
         if (!yb.IsEmpty) wi.Slice(plan.TrimLeft, plan.FinalLen).CopyTo(yb);
-        _ = n;
     }
 
     /// <summary>Python's round() to an int (half to even).</summary>
