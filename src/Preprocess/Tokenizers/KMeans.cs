@@ -17,10 +17,12 @@ public static class KMeans
 {
     /// <summary>
     /// Clusters <paramref name="points"/> (row-major, n × <paramref name="nFeatures"/>). Runs <paramref name="nInit"/>
-    /// seedings and keeps the lowest inertia; a run stops when no label changes or after <paramref name="maxIter"/>
-    /// iterations.
+    /// seedings and keeps the lowest inertia. A run stops when no label changes, when the centroids moved less than
+    /// <paramref name="tol"/> × the mean feature variance (Σ of squared shifts, sklearn's rule), or after
+    /// <paramref name="maxIter"/> iterations.
     /// </summary>
-    public static KMeansResult Fit(double[] points, int nFeatures, int nClusters, int seed, int nInit = 1, int maxIter = 300)
+    public static KMeansResult Fit(double[] points, int nFeatures, int nClusters, int seed, int nInit = 1, int maxIter = 300,
+        double tol = 1e-4)
     {
         if (nFeatures < 1) throw new ArgumentException($"n_features ({nFeatures}) must be positive");
         if (points.Length % nFeatures != 0)
@@ -30,14 +32,16 @@ public static class KMeans
         if (n < nClusters) throw new ArgumentException($"n_clusters ({nClusters}) is more than the {n} points");
         if (nInit < 1) throw new ArgumentException($"n_init ({nInit}) must be positive");
         if (maxIter < 1) throw new ArgumentException($"max_iter ({maxIter}) must be positive");
+        if (!(tol >= 0)) throw new ArgumentException($"tol ({tol}) must be ≥ 0");
         int bad = Array.FindIndex(points, v => !double.IsFinite(v));
         if (bad >= 0) throw new ArgumentException($"point {bad / nFeatures} has a non-finite value ({points[bad]})");
 
+        double shiftTol = tol * MeanVariance(points, nFeatures);
         var rng = new Random(seed);
         KMeansResult? best = null;
         for (int run = 0; run < nInit; run++)
         {
-            var result = Lloyd(points, nFeatures, PlusPlus(points, nFeatures, nClusters, rng), maxIter);
+            var result = Lloyd(points, nFeatures, PlusPlus(points, nFeatures, nClusters, rng), maxIter, shiftTol);
             if (best == null || result.Inertia < best.Inertia) best = result;
         }
         return best!;
@@ -85,19 +89,20 @@ public static class KMeans
         return centroids;
     }
 
-    private static KMeansResult Lloyd(double[] points, int d, double[][] centroids, int maxIter)
+    private static KMeansResult Lloyd(double[] points, int d, double[][] centroids, int maxIter, double shiftTol)
     {
-        int n = points.Length / d, k = centroids.Length;
+        int n = points.Length / d;
         var labels = new int[n];
         var dist2 = new double[n];
         Array.Fill(labels, -1);
+        Assign(points, d, centroids, labels, dist2);
         int iter = 0;
-        while (true)
+        while (iter < maxIter)
         {
-            bool changed = Assign(points, d, centroids, labels, dist2);
-            if (!changed || iter == maxIter) break;
             iter++;
-            Update(points, d, centroids, labels, dist2);
+            double shift = Update(points, d, centroids, labels, dist2);
+            // Assign after every update, so the labels returned belong to the centroids returned.
+            if (!Assign(points, d, centroids, labels, dist2) || shift <= shiftTol) break;
         }
         double inertia = 0;
         foreach (double v in dist2) inertia += v;
@@ -121,11 +126,15 @@ public static class KMeans
         return changed != 0;
     }
 
-    /// <summary>Moves each centroid to its points' mean; an empty cluster takes the point farthest from its centroid.</summary>
-    private static void Update(double[] points, int d, double[][] centroids, int[] labels, double[] dist2)
+    /// <summary>
+    /// Moves each centroid to its points' mean (an empty cluster takes the point farthest from its centroid); returns
+    /// Σ squared centroid shifts.
+    /// </summary>
+    private static double Update(double[] points, int d, double[][] centroids, int[] labels, double[] dist2)
     {
         int n = labels.Length, k = centroids.Length;
         var counts = new int[k];
+        var old = centroids.Select(c => (double[])c.Clone()).ToArray();
         foreach (var c in centroids) Array.Clear(c);
         for (int i = 0; i < n; i++)
         {
@@ -146,6 +155,25 @@ public static class KMeans
             Row(points, d, far).CopyTo(centroids[j]);
             dist2[far] = 0; // not taken twice; its new label comes with the next assignment
         }
+        double shift = 0;
+        for (int j = 0; j < k; j++) shift += Distance2(old[j], centroids[j]);
+        return shift;
+    }
+
+    /// <summary>Mean over features of each feature's variance: the scale sklearn's tol is relative to.</summary>
+    private static double MeanVariance(double[] points, int d)
+    {
+        int n = points.Length / d;
+        double total = 0;
+        for (int f = 0; f < d; f++)
+        {
+            double mean = 0, ss = 0;
+            for (int i = 0; i < n; i++) mean += points[i * d + f];
+            mean /= n;
+            for (int i = 0; i < n; i++) ss += (points[i * d + f] - mean) * (points[i * d + f] - mean);
+            total += ss / n;
+        }
+        return total / d;
     }
 
     private static ReadOnlySpan<double> Row(double[] points, int d, int i) => points.AsSpan(i * d, d);

@@ -23,6 +23,7 @@ public enum LpcCoefficients
 /// <param name="NInit">k-means++ seedings tried; the lowest inertia is kept (LiPCoT: 10; sklearn's default: 1).</param>
 /// <param name="MaxIter">Lloyd iterations at most per seeding (LiPCoT: 500).</param>
 /// <param name="Seed">Seed of the k-means++ draws: same data and seed give the same codebook (LiPCoT: 42).</param>
+/// <param name="Tol">k-means stops once the centroids move less than tol × the mean feature variance (sklearn's tol).</param>
 public sealed record LpcTokenizerConfig(
     int Order = 16,
     LpcCoefficients Coefficients = LpcCoefficients.Lpc,
@@ -30,7 +31,8 @@ public sealed record LpcTokenizerConfig(
     int NClusters = 64,
     int NInit = 1,
     int MaxIter = 300,
-    int Seed = 42)
+    int Seed = 42,
+    double Tol = 1e-4)
 {
     /// <summary>Feature dimension: order, plus one for the log error.</summary>
     public int NFeatures => Order + (IncludeLogError ? 1 : 0);
@@ -42,6 +44,7 @@ public sealed record LpcTokenizerConfig(
         if (NClusters < 1) throw new ArgumentException($"n_clusters ({NClusters}) must be positive");
         if (NInit < 1) throw new ArgumentException($"n_init ({NInit}) must be positive");
         if (MaxIter < 1) throw new ArgumentException($"max_iter ({MaxIter}) must be positive");
+        if (!(Tol >= 0) || !double.IsFinite(Tol)) throw new ArgumentException($"tol ({Tol}) must be a finite number ≥ 0");
     }
 
     /// <summary>Checks the segments are long enough for the predictor.</summary>
@@ -90,7 +93,7 @@ public sealed class LpcTokenizer
         var features = Features(training, config);
         var (mean, std) = Standardization(features, d);
         Standardize(features, d, mean, std);
-        var km = KMeans.Fit(features, d, config.NClusters, config.Seed, config.NInit, config.MaxIter);
+        var km = KMeans.Fit(features, d, config.NClusters, config.Seed, config.NInit, config.MaxIter, config.Tol);
         return new LpcCodebook(LpcCodebook.FormatName, LpcCodebook.CurrentVersion, config, training.Shape.PatchLen, n,
             km.Inertia, mean, std, km.Centroids);
     }

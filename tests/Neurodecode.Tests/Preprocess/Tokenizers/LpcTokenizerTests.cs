@@ -188,7 +188,7 @@ public class LpcTokenizerTests
     public void Config_round_trips_through_snake_case_json()
     {
         var config = new LpcTokenizerConfig(Order: 8, Coefficients: LpcCoefficients.Reflection, IncludeLogError: false,
-            NClusters: 32, NInit: 3, MaxIter: 100, Seed: 1);
+            NClusters: 32, NInit: 3, MaxIter: 100, Seed: 1, Tol: 0);
         string json = config.ToJson();
         Assert.Contains("\"coefficients\": \"reflection\"", json);
         Assert.Contains("\"include_log_error\": false", json);
@@ -197,5 +197,7 @@ public class LpcTokenizerTests
         Assert.Equal(new LpcTokenizerConfig(), LpcTokenizerConfig.FromJson("{}"));
         Assert.Equal("n_clusters (0) must be positive",
             Assert.Throws<ArgumentException>(() => LpcTokenizerConfig.FromJson("{\"n_clusters\": 0}")).Message);
+        Assert.Equal("tol (-1) must be a finite number ≥ 0",
+            Assert.Throws<ArgumentException>(() => LpcTokenizerConfig.FromJson("{\"tol\": -1}")).Message);
     }
 }
