@@ -19,8 +19,11 @@ namespace Neurodecode.Pipeline.Worker.Batch;
 /// </summary>
 public sealed class PreprocessJob(ILogger<PreprocessJob> logger)
 {
+    /// <summary>What ran: counts, and <see cref="StageSeconds"/>, the time in each stage summed over files (thread time,
+    /// so with two files in flight the stages add up to about twice the wall time <see cref="Seconds"/>).</summary>
     public sealed record Summary(int Files, int Windows, int Dropped, IReadOnlyDictionary<string, int> PerClass,
-        int NChannels, int NTimes, double Sfreq, double Seconds, long ChannelSamplesIn);
+        int NChannels, int NTimes, double Sfreq, double Seconds, long ChannelSamplesIn,
+        IReadOnlyDictionary<string, double> StageSeconds);
 
     public async Task<Summary> RunAsync(string specPath, IReadOnlyList<string> files, string outDir, CancellationToken ct)
     {
@@ -34,24 +37,31 @@ public sealed class PreprocessJob(ILogger<PreprocessJob> logger)
 
         var sets = new WindowSet[files.Count];
         long samplesIn = 0;
+        var stages = new System.Collections.Concurrent.ConcurrentDictionary<string, double>();
+        void Timed(string stage, TimeSpan t) => stages.AddOrUpdate(stage, t.TotalSeconds, (_, s) => s + t.TotalSeconds);
         await Parallel.ForAsync(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct }, (i, token) =>
         {
+            long t = Stopwatch.GetTimestamp();
             using var recording = SignalFormats.OpenRecording(files[i]);
             var raw = RawData.Read(recording);
+            Timed("read", Stopwatch.GetElapsedTime(t));
             Interlocked.Add(ref samplesIn, (long)raw.Info.NChannels * raw.NTimes);
-            sets[i] = resolved[i].Run(raw);
+            sets[i] = resolved[i].Run(raw, Timed);
             token.ThrowIfCancellationRequested();
             return ValueTask.CompletedTask;
         });
 
         foreach (var line in sets.SelectMany(s => s.Dropped))
             logger.LogInformation("{Dropped}", line);
+        long write = Stopwatch.GetTimestamp();
         await WriteOutputsAsync(outDir, spec, resolved, sets, ct);
+        Timed("write", Stopwatch.GetElapsedTime(write));
 
         var output = resolved[0].Output;
         var perClass = sets.SelectMany(s => s.Windows).GroupBy(w => w.Label ?? "(none)").ToDictionary(g => g.Key, g => g.Count());
         return new Summary(files.Count, sets.Sum(s => s.Count), sets.Sum(s => s.Dropped.Count), perClass,
-            output.NChannels, sets.FirstOrDefault(s => s.Count > 0)?.NTimes ?? 0, output.Sfreq, clock.Elapsed.TotalSeconds, samplesIn);
+            output.NChannels, sets.FirstOrDefault(s => s.Count > 0)?.NTimes ?? 0, output.Sfreq, clock.Elapsed.TotalSeconds, samplesIn,
+            stages);
     }
 
     private static ResolvedPipeline ResolveFile(PipelineSpec spec, string file)

@@ -26,6 +26,8 @@ public static class PreprocessCommand
                 s.Files, s.Windows, s.NChannels, s.NTimes, s.Sfreq,
                 string.Join(", ", s.PerClass.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}: {p.Value}")),
                 s.Dropped, s.Seconds, s.ChannelSamplesIn / s.Seconds / 1e6));
+            Console.Out.WriteLine("time per stage, summed over files: " + string.Join(", ",
+                s.StageSeconds.Select(p => string.Format(inv, "{0} {1:0.000} s", p.Key, p.Value))));
             return CommandHost.ExitOk;
         }, ct, services => services.AddSingleton<PreprocessJob>()));
         return command;

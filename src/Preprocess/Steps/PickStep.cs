@@ -35,6 +35,8 @@ public sealed record PickStep(IReadOnlyList<string>? Kinds = null, IReadOnlyList
     {
         protected override double[] Map(double[] input, int nTimes)
         {
+            if (picks.Length * nTimes == input.Length && picks.Select((p, i) => p == i).All(same => same))
+                return input; // every channel, in order: nothing to copy
             var output = GC.AllocateUninitializedArray<double>(picks.Length * nTimes);
             for (int p = 0; p < picks.Length; p++)
                 input.AsSpan(picks[p] * nTimes, nTimes).CopyTo(output.AsSpan(p * nTimes, nTimes));

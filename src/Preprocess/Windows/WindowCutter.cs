@@ -70,11 +70,12 @@ public sealed class WindowCutter
     {
         int nCh = raw.Info.NChannels;
         int len = _windows.Count > 0 ? _windows[0].Length : 0;
-        var x = new List<float>(_windows.Count * nCh * len);
+        int size = nCh * len;
+        var x = new float[_windows.Count * size];
         var y = new List<long>();
         var infos = new List<WindowInfo>();
         var dropped = _dropped.Select(d => $"{Path.GetFileName(_file)}: {d.Event.Description} at {d.Event.Sample / raw.Info.Sfreq:0.###} s dropped ({d.Reason})").ToList();
-        var epoch = new double[nCh * len];
+        var epoch = new double[size];
         foreach (var w in _windows)
         {
             for (int c = 0; c < nCh; c++)
@@ -86,14 +87,17 @@ public sealed class WindowCutter
                 dropped.Add($"{Path.GetFileName(_file)}: {w.Event?.Description} at {w.Start / raw.Info.Sfreq:0.###} s dropped ({reason})");
                 continue;
             }
-            foreach (double v in epoch)
-                x.Add((float)v);
+            var target = x.AsSpan(y.Count * size, size);
+            for (int i = 0; i < size; i++)
+                target[i] = (float)epoch[i];
             long classId = w.Event is { } e ? e.Id : _classes.Count > 0 ? 0 : -1;
             string? label = classId >= 0 ? _classes[(int)classId] : null;
             y.Add(classId);
             infos.Add(new WindowInfo(_file, _names.Subject, _names.Session, _names.Run, w.Start / raw.Info.Sfreq, label, classId));
         }
-        return new WindowSet(nCh, len, x.ToArray(), y.ToArray(), infos, dropped);
+        if (y.Count < _windows.Count)
+            Array.Resize(ref x, y.Count * size);
+        return new WindowSet(nCh, len, x, y.ToArray(), infos, dropped);
     }
 
     /// <summary>MNE's baseline: the mean over [start, stop] (null = the epoch's edge, relative to the event) per channel.</summary>
