@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using Neurodecode.Pipeline.Worker.Bench;
 
 namespace Neurodecode.Pipeline.Worker.Commands;
@@ -26,7 +27,18 @@ public static class BenchCommand
             Console.Out.WriteLine(parse.GetValue(json) ? ReadBenchmark.ToJson(result).ToJsonString() : Describe(result));
             return Task.FromResult(CommandHost.ExitOk);
         }, ct));
-        return new Command("bench", "reproducible benchmarks") { read };
+        var spec = new Option<string>("--pipeline") { Description = "pipeline spec", DefaultValueFactory = _ => "datasets/pipelines/cbramod-physionet-mi.json" };
+        var mi = new Argument<string[]>("INPUT") { Description = "EEGMMIDB imagery runs (files or folders)", Arity = ArgumentArity.OneOrMore };
+        var preprocess = new Command("preprocess", "the preprocess verb on the inputs (after one warm-up run) vs MNE's reference pipeline, same run") { mi, spec, repeat, reference };
+        preprocess.SetAction((parse, ct) => CommandHost.RunAsync("bench preprocess", async (services, token) =>
+        {
+            var files = ExpandInputs(parse.GetRequiredValue(mi)).Where(f => PreprocessBenchmark.IsImageryRun(f)).ToList();
+            if (files.Count == 0) throw new UsageException("no EEGMMIDB imagery runs (SxxxR04/06/08/10/12/14) in the inputs");
+            var bench = new PreprocessBenchmark(services.GetRequiredService<Batch.PreprocessJob>(), parse.GetValue(spec)!, files, parse.GetValue(repeat));
+            Console.Out.WriteLine(await bench.RunAsync(ReferenceScript(parse.GetValue(reference)), token));
+            return CommandHost.ExitOk;
+        }, ct, services => services.AddSingleton<Batch.PreprocessJob>()));
+        return new Command("bench", "reproducible benchmarks") { read, preprocess };
     }
 
     private static readonly string[] SignalExtensions = [".edf", ".bdf", ".vhdr", ".gdf"];

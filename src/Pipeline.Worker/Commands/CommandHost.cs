@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Neurodecode.Ingest.Signals;
+using Neurodecode.Preprocess.Steps;
 
 namespace Neurodecode.Pipeline.Worker.Commands;
 
@@ -42,7 +43,7 @@ public static class CommandHost
         catch (Exception e) when (UserError(e) is { } message)
         {
             Console.Error.WriteLine($"neurodecode {verb}: error: {message}");
-            return e is UsageException ? ExitUsage : ExitBadInput;
+            return e is UsageException or PipelineSpecException ? ExitUsage : ExitBadInput;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -58,7 +59,7 @@ public static class CommandHost
     /// <summary>The one-line message for errors caused by the input or the call, null for bugs.</summary>
     private static string? UserError(Exception e) => e switch
     {
-        InvalidRecordingException or UsageException => OneLine(e.Message),
+        InvalidRecordingException or UsageException or PipelineSpecException => OneLine(e.Message),
         UnauthorizedAccessException or IOException => OneLine(e.Message),
         _ => null,
     };

@@ -150,10 +150,11 @@ public sealed class EdfReader : Recording
             throw new InvalidRecordingException(path, $"{talSignals[0].Label}: {e.Message}", e);
         }
 
-        var (subject, run) = SubjectRun(path);
+        var (subject, session, run) = Datasets.RecordingNames.Parse(path);
         var info = new RecordingInfo(kind.FormatName(), path, sfreq, nSamples, infos, header.MeasDate)
         {
             Subject = subject,
+            Session = session,
             Run = run,
         };
         return new EdfReader(info, annotations, file, header, channels, bufLen, warnings);
@@ -428,14 +429,5 @@ public sealed class EdfReader : Recording
             bytes = bytes[n..];
             offset += n;
         }
-    }
-
-    private static readonly Regex SubjectRunPattern = new(@"S(\d{3})R(\d{2})", RegexOptions.CultureInvariant);
-
-    /// <summary>EEGMMIDB-style names (<c>S001R04.edf</c>) give the subject and run.</summary>
-    private static (string? Subject, string? Run) SubjectRun(string path)
-    {
-        var m = SubjectRunPattern.Match(Path.GetFileNameWithoutExtension(path));
-        return m.Success ? (m.Groups[1].Value, m.Groups[2].Value) : (null, null);
     }
 }

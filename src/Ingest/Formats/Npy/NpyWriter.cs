@@ -18,7 +18,7 @@ public static class NpyWriter
         using var file = Create(path, [info.NChannels, n], fortranOrder: false, out long dataStart);
         await foreach (var block in recording.ReadBlocks(ct: ct))
             for (int c = 0; c < block.NChannels; c++)
-                RandomAccess.Write(file, Bytes(block.Channel(c)), dataStart + (c * n + block.FirstSample) * sizeof(double));
+                RandomAccess.Write(file, Bytes<double>(block.Channel(c)), dataStart + (c * n + block.FirstSample) * sizeof(double));
     }
 
     /// <summary>
@@ -30,22 +30,35 @@ public static class NpyWriter
         using var file = Create(path, series.Info.Shape.Select(s => (long)s).ToArray(), fortranOrder: true, out long offset);
         await foreach (var volume in series.ReadVolumes(ct))
         {
-            RandomAccess.Write(file, Bytes(volume.Data), offset);
+            RandomAccess.Write(file, Bytes<double>(volume.Data), offset);
             offset += volume.Data.Length * (long)sizeof(double);
         }
     }
 
-    private static ReadOnlySpan<byte> Bytes(ReadOnlySpan<double> values)
+    /// <summary>An array already in memory, C order: float32 (<c>&lt;f4</c>), float64 (<c>&lt;f8</c>) or int64 (<c>&lt;i8</c>).</summary>
+    public static void Write<T>(string path, long[] shape, ReadOnlySpan<T> values) where T : unmanaged
+    {
+        if (shape.Aggregate(1L, (a, b) => a * b) != values.Length)
+            throw new ArgumentException($"shape ({string.Join(", ", shape)}) does not hold {values.Length} values");
+        using var file = Create(path, shape, fortranOrder: false, out long offset, Descr<T>(), System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+        RandomAccess.Write(file, Bytes(values), offset);
+    }
+
+    private static string Descr<T>() => typeof(T) == typeof(float) ? "<f4" : typeof(T) == typeof(double) ? "<f8"
+        : typeof(T) == typeof(long) ? "<i8" : throw new NotSupportedException($"npy output of {typeof(T).Name}");
+
+    private static ReadOnlySpan<byte> Bytes<T>(ReadOnlySpan<T> values) where T : unmanaged
     {
         if (!BitConverter.IsLittleEndian)
             throw new PlatformNotSupportedException("npy output assumes a little-endian machine");
         return System.Runtime.InteropServices.MemoryMarshal.AsBytes(values);
     }
 
-    private static SafeFileHandle Create(string path, long[] shape, bool fortranOrder, out long dataStart)
+    private static SafeFileHandle Create(string path, long[] shape, bool fortranOrder, out long dataStart,
+        string descr = "<f8", int itemSize = sizeof(double))
     {
-        byte[] header = Header(shape, fortranOrder);
-        long total = header.Length + shape.Aggregate(1L, (a, b) => a * b) * sizeof(double);
+        byte[] header = Header(shape, fortranOrder, descr);
+        long total = header.Length + shape.Aggregate(1L, (a, b) => a * b) * itemSize;
         var file = File.OpenHandle(path, FileMode.Create, FileAccess.Write, FileShare.None, FileOptions.None, total);
         RandomAccess.Write(file, header, 0);
         dataStart = header.Length;
@@ -53,10 +66,10 @@ public static class NpyWriter
     }
 
     /// <summary>Magic, version 1.0, header length, then the dict padded with spaces to a multiple of 64 bytes.</summary>
-    internal static byte[] Header(long[] shape, bool fortranOrder)
+    internal static byte[] Header(long[] shape, bool fortranOrder, string descr = "<f8")
     {
         string dims = shape.Length == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape)})";
-        string dict = $"{{'descr': '<f8', 'fortran_order': {(fortranOrder ? "True" : "False")}, 'shape': {dims}, }}";
+        string dict = $"{{'descr': '{descr}', 'fortran_order': {(fortranOrder ? "True" : "False")}, 'shape': {dims}, }}";
         int unpadded = 10 + dict.Length + 1;
         int padded = (unpadded + 63) / 64 * 64;
         string text = dict + new string(' ', padded - unpadded) + "\n";
