@@ -1,22 +1,18 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Neurodecode.Preprocess.Steps;
 
 namespace Neurodecode.Preprocess.Tokenizers;
 
 /// <summary>
-/// JSON for tokenizer configs and codebooks: snake_case names (<c>patch_len</c>, <c>n_clusters</c>) and enums as
-/// snake_case strings, so a spec reads like the papers and MNE; unknown or mistyped properties are errors.
+/// JSON for tokenizer configs and codebooks: the pipeline spec's style (<see cref="PipelineJson"/>: snake_case names
+/// such as <c>patch_len</c> and <c>n_clusters</c>, unknown properties refused) plus enums as snake_case strings.
 /// </summary>
 public static class TokenizerJson
 {
-    public static JsonSerializerOptions Options { get; } = new()
+    public static JsonSerializerOptions Options { get; } = new(PipelineJson.Options)
     {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-        WriteIndented = true,
     };
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
