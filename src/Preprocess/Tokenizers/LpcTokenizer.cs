@@ -128,6 +128,7 @@ public sealed class LpcTokenizer
             double mean = 0;
             for (int t = 0; t < len; t++) mean += seg[t];
             mean /= len;
+            if (!double.IsFinite(mean)) throw new ArgumentException($"patch {Where(patches.Shape, i)} holds a non-finite sample");
             // The offset is not part of the process being modelled, and would dominate r.
             for (int t = 0; t < len; t++) x[t] = seg[t] - mean;
             Lpc.Autocorrelation(x, r);
@@ -138,6 +139,9 @@ public sealed class LpcTokenizer
         }
         return features;
     }
+
+    private static string Where(PatchShape s, int i) =>
+        $"(window {i / (s.NChannels * s.NPatches)}, channel {i / s.NPatches % s.NChannels}, patch {i % s.NPatches})";
 
     /// <summary>Per-feature mean and standard deviation (ddof 0); a constant feature gets 1, as sklearn's StandardScaler.</summary>
     private static (double[] Mean, double[] Std) Standardization(double[] features, int d)

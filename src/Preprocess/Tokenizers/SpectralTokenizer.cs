@@ -191,8 +191,9 @@ public sealed class SpectralTokenizer
     }
 
     /// <summary>
-    /// Buffers for real-input transforms of one length through <see cref="FftPlan"/> (a complex FFT with a zero
-    /// imaginary part: a 200-point transform is about a microsecond, so no real-FFT packing).
+    /// Buffers for real-input transforms of one length through <see cref="FftPlan"/>: a complex FFT with a zero
+    /// imaginary part. Packing two patches per transform would halve the FFT work, but a patch's tokens cost a few
+    /// microseconds either way.
     /// </summary>
     private sealed class FftWork(int n)
     {

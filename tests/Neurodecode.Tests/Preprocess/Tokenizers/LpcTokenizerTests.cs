@@ -63,7 +63,7 @@ public class LpcTokenizerTests
     }
 
     [Fact]
-    public void A_flat_channel_still_gets_a_token()
+    public void A_flat_channel_still_gets_a_token_and_a_nan_is_named()
     {
         var (x, shape) = Eeg(10, 1);
         x.AsSpan(5 * 800, 800).Fill(1e-5f); // channel 5 stuck at a constant
@@ -72,6 +72,10 @@ public class LpcTokenizerTests
         Assert.Equal(-30, features[5 * 4 * 17 + 16]);
         var ids = new LpcTokenizer(Trained.Value).Encode(Patches.View(x, shape));
         Assert.InRange(ids[5 * 4], 0, 15);
+
+        x[(7 * 800) + 650] = float.NaN;
+        Assert.Equal("patch (window 0, channel 7, patch 3) holds a non-finite sample",
+            Assert.Throws<ArgumentException>(() => new LpcTokenizer(Trained.Value).Encode(Patches.View(x, shape))).Message);
     }
 
     [Fact]
