@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Golden values for the tokenizer tests (src/Preprocess/Tokenizers), from NumPy 1.24 / SciPy 1.10.
 
-Writes tests/Neurodecode.Tests/Preprocess/Tokenizers/tokenizers_golden.json:
+Writes tests/Neurodecode.Tests/Golden/tokenizers/tokenizers_golden.json:
   input       EEGMMIDB S001R04 channels C3, Cz, C4, samples 4800 .. 5199 (30 s in) as read by
               mne.io.read_raw_edf, in volts, rounded to float32 as preprocess writes X; cut into
               two 200-sample patches per channel (6 patches, channel-major)
@@ -31,7 +31,7 @@ from scipy.signal import periodogram
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EDF = os.path.normpath(os.path.join(ROOT, '..', 'shared', 'datasets', 'eegmmidb', 'S001', 'S001R04.edf'))
-OUT = os.path.join(ROOT, 'tests', 'Neurodecode.Tests', 'Preprocess', 'Tokenizers', 'tokenizers_golden.json')
+OUT = os.path.join(ROOT, 'tests', 'Neurodecode.Tests', 'Golden', 'tokenizers', 'tokenizers_golden.json')
 PICKS = ['C3..', 'Cz..', 'C4..']
 START, PATCH_LEN, N_PATCHES, ORDER = 4800, 200, 2, 16
 BANDS = [('delta', 0.5, 4), ('theta', 4, 8), ('alpha', 8, 13), ('beta', 13, 30), ('gamma', 30, 45)]

@@ -14,8 +14,7 @@ public static class TokenizerData
 
     private static readonly Lazy<JsonElement> GoldenDoc = new(() =>
     {
-        string path = Path.Combine(TestPaths.RepoRoot, "tests", "Neurodecode.Tests", "Preprocess", "Tokenizers",
-            "tokenizers_golden.json");
+        string path = Path.Combine(TestPaths.Golden, "tokenizers", "tokenizers_golden.json");
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
         return doc.RootElement.Clone();
     });
