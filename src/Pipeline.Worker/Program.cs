@@ -7,6 +7,7 @@ var root = new RootCommand("neurodecode: read, preprocess and decode EEG, MEG an
     InspectCommand.Create(),
     ConvertCommand.Create(),
     PreprocessCommand.Create(),
+    ModelsCommand.Create(),
     BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
