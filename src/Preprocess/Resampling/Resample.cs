@@ -1,6 +1,6 @@
 using System.Buffers;
+using Neurodecode.Ingest.Numerics;
 using Neurodecode.Preprocess.Filters;
-using Neurodecode.Preprocess.Fourier;
 
 namespace Neurodecode.Preprocess.Resampling;
 
