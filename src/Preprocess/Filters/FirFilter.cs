@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using Neurodecode.Ingest.Numerics;
 using Neurodecode.Ingest.Signals;
-using Neurodecode.Preprocess.Fourier;
 
 namespace Neurodecode.Preprocess.Filters;
 

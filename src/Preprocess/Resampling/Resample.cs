@@ -1,6 +1,5 @@
-using System.Buffers;
+using Neurodecode.Ingest.Numerics;
 using Neurodecode.Preprocess.Filters;
-using Neurodecode.Preprocess.Fourier;
 
 namespace Neurodecode.Preprocess.Resampling;
 
@@ -74,7 +73,7 @@ public static class Resample
     {
         var plan = PlanFft(x.Length, up, down, npad);
         var y = new double[plan.FinalLen];
-        using var ws = new Workspace();
+        using var ws = new FourierResample.Workspace();
         ResamplePair(plan, x, ReadOnlySpan<double>.Empty, y, Span<double>.Empty, ws);
         return y;
     }
@@ -92,7 +91,8 @@ public static class Resample
         int outLen = plan.FinalLen;
         var y = new double[(long)nChannels * outLen];
         int pairs = (nChannels + 1) / 2;
-        Parallel.For(0, pairs, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, () => new Workspace(),
+        Parallel.For(0, pairs, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism },
+            () => new FourierResample.Workspace(),
             (p, _, ws) =>
             {
                 int c = 2 * p;
@@ -106,76 +106,23 @@ public static class Resample
     }
 
     /// <summary>
-    /// Two channels at once: z = a + i·b, Z = FFT_L(z); the new spectrum W (length M) takes, for every bin k the
-    /// real transform keeps, W[k] = Z[k] and W[M−k] = Z[L−k]; an even output Nyquist bin that is not beyond the
-    /// input's gets Re A + i·Re B = (Z[k] + Z[L−k])/2. Real part of IFFT_M(W) is a's output, imaginary part b's.
+    /// Two channels at once (b may be empty): both padded into the workspace, resampled together by the shared
+    /// core (<see cref="FourierResample.ResamplePair"/>: one complex FFT each way), then trimmed.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ResamplePair(FftResamplePlan plan, ReadOnlySpan<double> a, ReadOnlySpan<double> b,
-        Span<double> ya, Span<double> yb, Workspace ws)
+        Span<double> ya, Span<double> yb, FourierResample.Workspace ws)
     {
-        int l = plan.PaddedLen, m = plan.NewLen;
-        ws.Ensure(Math.Max(l, m));
-        var re = ws.Re.AsSpan(0, l); var im = ws.Im.AsSpan(0, l);
-        Padding.Read(a, plan.PadLeft, plan.PadRight, 0, re);
-        if (b.IsEmpty) im.Clear();
-        else Padding.Read(b, plan.PadLeft, plan.PadRight, 0, im);
-        FftPlan.Get(l).Forward(re, im, ws.ScratchRe.AsSpan(0, l), ws.ScratchIm.AsSpan(0, l));
-
-        var wr = ws.Wr.AsSpan(0, m); var wi = ws.Wi.AsSpan(0, m);
-        wr.Clear();
-        wi.Clear();
-        bool shorter = m < l;
-        int useLen = shorter ? m : l;
-        int nyqBin = useLen % 2 == 0 ? useLen / 2 : -1;
-        double nyqFactor = shorter ? 2.0 : 0.5;
-        double scale = (double)m / l / m; // boxcar window W = new_len/old_len, then irfft's 1/new_len
-
-        wr[0] = re[0] * scale;
-        wi[0] = im[0] * scale;
-        int kMax = Math.Min((m + 1) / 2 - 1, l / 2);
-        for (int k = 1; k <= kMax; k++)
-        {
-            double f = k == nyqBin ? nyqFactor * scale : scale;
-            wr[k] = re[k] * f; wi[k] = im[k] * f;
-            wr[m - k] = re[l - k] * f; wi[m - k] = im[l - k] * f;
-        }
-        if (m % 2 == 0 && m <= l)
-        {
-            int k = m / 2;
-            double f = (k == nyqBin ? nyqFactor : 1.0) * scale * 0.5;
-            wr[k] = (re[k] + re[l - k]) * f;
-            wi[k] = (im[k] + im[l - k]) * f;
-        }
-        FftPlan.Get(m).Inverse(wr, wi, ws.ScratchRe.AsSpan(0, m), ws.ScratchIm.AsSpan(0, m));
-        wr.Slice(plan.TrimLeft, plan.FinalLen).CopyTo(ya);
-        if (!yb.IsEmpty) wi.Slice(plan.TrimLeft, plan.FinalLen).CopyTo(yb);
+        ws.Prepare(plan.PaddedLen, plan.NewLen);
+        Padding.Read(a, plan.PadLeft, plan.PadRight, 0, ws.InputA);
+        if (b.IsEmpty) ws.InputB.Clear();
+        else Padding.Read(b, plan.PadLeft, plan.PadRight, 0, ws.InputB);
+        FourierResample.ResamplePair(ws);
+        ws.OutputA.Slice(plan.TrimLeft, plan.FinalLen).CopyTo(ya);
+        if (!yb.IsEmpty) ws.OutputB.Slice(plan.TrimLeft, plan.FinalLen).CopyTo(yb);
     }
 
     /// <summary>Python's round() to an int (half to even).</summary>
     private static int RoundToInt(double v) => checked((int)Math.Round(v, MidpointRounding.ToEven));
-
-    private sealed class Workspace : IDisposable
-    {
-        public double[] Re = [], Im = [], ScratchRe = [], ScratchIm = [], Wr = [], Wi = [];
-
-        public void Ensure(int len)
-        {
-            if (Re.Length >= len) return;
-            Dispose();
-            var pool = ArrayPool<double>.Shared;
-            Re = pool.Rent(len); Im = pool.Rent(len); ScratchRe = pool.Rent(len); ScratchIm = pool.Rent(len);
-            Wr = pool.Rent(len); Wi = pool.Rent(len);
-        }
-
-        public void Dispose()
-        {
-            if (Re.Length == 0) return;
-            var pool = ArrayPool<double>.Shared;
-            pool.Return(Re); pool.Return(Im); pool.Return(ScratchRe); pool.Return(ScratchIm); pool.Return(Wr); pool.Return(Wi);
-            Re = Im = ScratchRe = ScratchIm = Wr = Wi = [];
-        }
-    }
 
     // ------------------------------------------------------------------ polyphase
 

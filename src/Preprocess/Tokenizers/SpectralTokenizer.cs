@@ -1,4 +1,4 @@
-using Neurodecode.Preprocess.Fourier;
+using Neurodecode.Ingest.Numerics;
 
 namespace Neurodecode.Preprocess.Tokenizers;
 

@@ -1,5 +1,6 @@
 using Xunit.Abstractions;
 using Neurodecode.Preprocess.Resampling;
+using Neurodecode.Tests.Ingest.Numerics;
 
 namespace Neurodecode.Tests.Preprocess;
 
@@ -44,6 +45,37 @@ public class ResampleTests(ITestOutputHelper output)
         var all = Resample.FftChannels(x, 3, 20000, 200, 160);
         var one = Resample.Fft(x.AsSpan(40000, 20000), 200, 160);
         for (int i = 0; i < one.Length; i++) Assert.Equal(all[2 * 25000 + i], one[i], 1e-18);
+    }
+
+    // mne.filter.resample on a 50-sample ramp (MNE 1.3): npad 'auto' and fixed npad, short enough to read by eye.
+    private static readonly double[] Ramp = Enumerable.Range(0, 50).Select(i => Math.Sin(i * 0.3) + 0.1 * i).ToArray();
+
+    [Fact]
+    public void Auto_padding_up_and_down()
+    {
+        var p = Resample.PlanFft(50, 200, 160);
+        Assert.Equal((7, 7), (p.PadLeft, p.PadRight)); // 2^ceil(log2(50 + 12)) - 50 = 14
+        var up = Resample.Fft(Ramp, 200, 160);
+        Assert.Equal(62, up.Length);
+        FourierResampleTests.AssertClose([0.18333799089561503, 0.3955202066613394, 0.5155113249657106, 3.2492940355794104,
+            5.67177525129852, 5.745746831142935], up, [0, 1, 17, 30, 60, 61]);
+        var down = Resample.Fft(Ramp, 160, 200);
+        Assert.Equal(40, down.Length);
+        FourierResampleTests.AssertClose([0.27640178572210117, 0.6319109063153004, 2.4342664581347626, 2.950369498688864,
+            5.8235850200909685, 5.663832188954496], down, [0, 1, 17, 30, 38, 39]);
+    }
+
+    [Fact]
+    public void Fixed_padding_and_padding_longer_than_the_signal()
+    {
+        var y = Resample.Fft(Ramp, 7, 3, npad: 5);
+        Assert.Equal(117, y.Length);
+        FourierResampleTests.AssertClose([0.15395531907309742, 0.429194623237816, 1.4512494547133863, 0.6122338408160252,
+            5.973935760335679, 5.843137515484866], y, [0, 1, 17, 30, 115, 116]);
+        var z = Resample.Fft(Ramp, 3, 7, npad: 60); // zeros where the reflection runs past the other end
+        Assert.Equal(21, z.Length);
+        FourierResampleTests.AssertClose([0.16184007751469606, 1.1034701483148375, 3.57299809277075, 5.646475924438606],
+            z, [0, 1, 17, 20]);
     }
 
     private void RunPoly(string golden, int nTimes, int up, int down)

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Win32.SafeHandles;
+using Neurodecode.Ingest.Numerics;
 using Neurodecode.Ingest.Signals;
 
 namespace Neurodecode.Ingest.Formats.Edf;
@@ -268,7 +269,7 @@ public sealed class EdfReader : Recording
         }
         // mne.filter.resample(record, up=buf_len, down=n, npad=0): each record on its own, as MNE does.
         var full = new double[_bufLen];
-        FourierResample.Resample(values, _bufLen, n, full);
+        FourierResample.Resample(values, full);
         full.AsSpan(s0, output.Length).CopyTo(output);
         _lastResampled[channel] = new ResampledRecord(recordIndex, full);
     }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using Microsoft.Win32.SafeHandles;
+using Neurodecode.Ingest.Numerics;
 using Neurodecode.Ingest.Signals;
 
 namespace Neurodecode.Ingest.Formats.Gdf;
@@ -207,7 +208,7 @@ public sealed class GdfRecording : Recording
                         if (_stim[c])
                             GdfResampling.ZeroOrderHold(x, resampled);
                         else
-                            GdfResampling.FftResample(x, resampled);
+                            FourierResample.Resample(x, resampled);
                         resampled.AsSpan(lo, hi - lo).CopyTo(target);
                     }
                 }

@@ -167,7 +167,7 @@ public class GdfReaderTests
         Assert.Equal(-0.0013, whole[0, 0], 15);
         for (int s = 0; s < 32; s++)
         {
-            Assert.Equal(slow[s], whole[1, s], 1e-14 * Math.Abs(slow[s]));   // FFT vs direct DFT rounding
+            Assert.Equal(slow[s], whole[1, s], 1e-14 * Math.Abs(slow[s]));   // FFT rounding (ours vs pocketfft)
             Assert.Equal(trigger[s], whole[2, s]);
         }
         foreach (int size in new[] { 1, 3, 7 })

@@ -3,7 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace Neurodecode.Preprocess.Fourier;
+namespace Neurodecode.Ingest.Numerics;
 
 /// <summary>
 /// A complex discrete Fourier transform of one length, <c>X[k] = Σ x[t]·exp(−2πi·kt/n)</c>, unscaled, on split

@@ -1,14 +1,13 @@
-using Neurodecode.Ingest.Signals;
+using Neurodecode.Ingest.Numerics;
 
-namespace Neurodecode.Tests.Ingest.Edf;
+namespace Neurodecode.Tests.Ingest.Numerics;
 
-/// <summary><see cref="FourierResample"/> against <c>mne.filter.resample</c> (MNE 1.3) on small known cases; the
-/// EDF reader uses it per data record with npad = 0.</summary>
+/// <summary><see cref="FourierResample"/> against <c>mne.filter.resample(npad=0)</c> (MNE 1.3) on small known cases;
+/// the EDF and GDF readers use it per data record. Padded cases are in <c>Preprocess.ResampleTests</c>.</summary>
 public class FourierResampleTests
 {
-    private static readonly double[] Ramp = Enumerable.Range(0, 50).Select(i => Math.Sin(i * 0.3) + 0.1 * i).ToArray();
-
-    private static void AssertClose(double[] want, ReadOnlySpan<double> got, int[]? at = null)
+    /// <summary>want[i] = got[at[i]] to 1e-12 (at: every index by default).</summary>
+    internal static void AssertClose(double[] want, ReadOnlySpan<double> got, int[]? at = null)
     {
         at ??= Enumerable.Range(0, want.Length).ToArray();
         Assert.Equal(want.Length, at.Length);
@@ -42,33 +41,6 @@ public class FourierResampleTests
             6.9909878511128676e-01, 0, -7.8535561282583144e-01, -1.2311876713492429, -9.9999999999999978e-01,
             -9.4029628745985208e-02, 1.0940296287459854, 2.0, 2.2311876713492431, 1.7853556128258310,
             9.9999999999999978e-01, 3.0090121488871302e-01, -4.3128413857272382e-02], y);
-    }
-
-    [Fact]
-    public void Auto_padding_up_and_down()
-    {
-        var (l, r) = FourierResample.AutoPad(50);
-        Assert.Equal((7, 7), (l, r)); // 2^ceil(log2(50 + 12)) - 50 = 14
-        var up = FourierResample.Resample(Ramp, 200, 160, l, r);
-        Assert.Equal(62, up.Length);
-        AssertClose([0.18333799089561503, 0.3955202066613394, 0.5155113249657106, 3.2492940355794104, 5.67177525129852,
-            5.745746831142935], up, [0, 1, 17, 30, 60, 61]);
-        var down = FourierResample.Resample(Ramp, 160, 200, l, r);
-        Assert.Equal(40, down.Length);
-        AssertClose([0.27640178572210117, 0.6319109063153004, 2.4342664581347626, 2.950369498688864, 5.8235850200909685,
-            5.663832188954496], down, [0, 1, 17, 30, 38, 39]);
-    }
-
-    [Fact]
-    public void Padding_longer_than_the_signal_is_filled_with_zeros()
-    {
-        var y = FourierResample.Resample(Ramp, 7, 3, 5, 5);
-        Assert.Equal(117, y.Length);
-        AssertClose([0.15395531907309742, 0.429194623237816, 1.4512494547133863, 0.6122338408160252, 5.973935760335679,
-            5.843137515484866], y, [0, 1, 17, 30, 115, 116]);
-        var z = FourierResample.Resample(Ramp, 3, 7, 60, 60);
-        Assert.Equal(21, z.Length);
-        AssertClose([0.16184007751469606, 1.1034701483148375, 3.57299809277075, 5.646475924438606], z, [0, 1, 17, 20]);
     }
 
     [Fact]

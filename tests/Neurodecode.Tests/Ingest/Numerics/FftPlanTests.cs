@@ -1,8 +1,8 @@
 using System.Numerics;
 using MathNet.Numerics.IntegralTransforms;
-using Neurodecode.Preprocess.Fourier;
+using Neurodecode.Ingest.Numerics;
 
-namespace Neurodecode.Tests.Preprocess;
+namespace Neurodecode.Tests.Ingest.Numerics;
 
 /// <summary>Our FFT against a direct DFT and MathNet.Numerics' transform.</summary>
 public class FftPlanTests
