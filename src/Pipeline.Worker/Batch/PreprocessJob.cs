@@ -14,7 +14,7 @@ namespace Neurodecode.Pipeline.Worker.Batch;
 
 /// <summary>
 /// <c>neurodecode preprocess</c>: resolves the spec against every file first (all errors before any work), then reads,
-/// processes and windows the files (two in flight, each step using every core), and writes <c>X.npy</c>, <c>y.npy</c>,
+/// processes and windows the files (<c>jobs</c> in flight, each step using every core), and writes <c>X.npy</c>, <c>y.npy</c>,
 /// <c>windows.parquet</c> and <c>pipeline.json</c> into the output folder only when everything succeeded.
 /// </summary>
 public sealed class PreprocessJob(ILogger<PreprocessJob> logger)
@@ -25,7 +25,8 @@ public sealed class PreprocessJob(ILogger<PreprocessJob> logger)
         int NChannels, int NTimes, double Sfreq, double Seconds, long ChannelSamplesIn,
         IReadOnlyDictionary<string, double> StageSeconds);
 
-    public async Task<Summary> RunAsync(string specPath, IReadOnlyList<string> files, string outDir, CancellationToken ct)
+    public async Task<Summary> RunAsync(string specPath, IReadOnlyList<string> files, string outDir, CancellationToken ct,
+        int jobs = 2)
     {
         var clock = Stopwatch.StartNew();
         var spec = PipelineSpec.Load(specPath);
@@ -39,7 +40,7 @@ public sealed class PreprocessJob(ILogger<PreprocessJob> logger)
         long samplesIn = 0;
         var stages = new System.Collections.Concurrent.ConcurrentDictionary<string, double>();
         void Timed(string stage, TimeSpan t) => stages.AddOrUpdate(stage, t.TotalSeconds, (_, s) => s + t.TotalSeconds);
-        await Parallel.ForAsync(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct }, (i, token) =>
+        await Parallel.ForAsync(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = jobs, CancellationToken = ct }, (i, token) =>
         {
             long t = Stopwatch.GetTimestamp();
             using var recording = SignalFormats.OpenRecording(files[i]);

@@ -12,7 +12,7 @@ namespace Neurodecode.Pipeline.Worker.Bench;
 /// cbramod-physionet-mi</c> (read, steps, epochs; single-threaded MNE defaults) on the same files in the same run.
 /// Both sides get one untimed warm-up run; ours reports the median wall time of <c>repeat</c> runs.
 /// </summary>
-public sealed partial class PreprocessBenchmark(PreprocessJob job, string spec, IReadOnlyList<string> files, int repeat)
+public sealed partial class PreprocessBenchmark(PreprocessJob job, string spec, IReadOnlyList<string> files, int repeat, int jobs)
 {
     public static bool IsImageryRun(string path) => ImageryRun().IsMatch(Path.GetFileName(path));
 
@@ -25,16 +25,16 @@ public sealed partial class PreprocessBenchmark(PreprocessJob job, string spec, 
         string outDir = Path.Combine(Path.GetTempPath(), $"neurodecode-bench-{Guid.NewGuid():N}");
         try
         {
-            await job.RunAsync(spec, files, outDir, ct); // warm-up: JIT, FFT plans, page cache
+            await job.RunAsync(spec, files, outDir, ct, jobs); // warm-up: JIT, FFT plans, page cache
             var runs = new List<PreprocessJob.Summary>();
             for (int i = 0; i < repeat; i++)
-                runs.Add(await job.RunAsync(spec, files, outDir, ct));
+                runs.Add(await job.RunAsync(spec, files, outDir, ct, jobs));
             var median = runs.OrderBy(r => r.Seconds).ElementAt(runs.Count / 2);
             var sb = new StringBuilder();
             double channelSamples = median.ChannelSamplesIn;
             sb.AppendLine(string.Format(inv, "{0} files, {1:0.0} M channel-samples in, {2} windows out", median.Files, channelSamples / 1e6, median.Windows));
-            sb.AppendLine(string.Format(inv, "neurodecode ({0} threads): {1:0.000} s wall, {2:0.0} M channel-samples/s (median of {3})",
-                Environment.ProcessorCount, median.Seconds, channelSamples / median.Seconds / 1e6, repeat));
+            sb.AppendLine(string.Format(inv, "neurodecode ({0} cores, {4} files in flight): {1:0.000} s wall, {2:0.0} M channel-samples/s (median of {3})",
+                Environment.ProcessorCount, median.Seconds, channelSamples / median.Seconds / 1e6, repeat, jobs));
             sb.AppendLine("  thread time per stage: " + string.Join(", ", median.StageSeconds.OrderByDescending(p => p.Value)
                 .Select(p => string.Format(inv, "{0} {1:0.000} s", p.Key, p.Value))));
             if (referenceScript is null)

@@ -29,12 +29,13 @@ public static class BenchCommand
         }, ct));
         var spec = new Option<string>("--pipeline") { Description = "pipeline spec", DefaultValueFactory = _ => "datasets/pipelines/cbramod-physionet-mi.json" };
         var mi = new Argument<string[]>("INPUT") { Description = "EEGMMIDB imagery runs (files or folders)", Arity = ArgumentArity.OneOrMore };
-        var preprocess = new Command("preprocess", "the preprocess verb on the inputs (after one warm-up run) vs MNE's reference pipeline, same run") { mi, spec, repeat, reference };
+        var jobs = new Option<int>("--jobs") { Description = "files processed at once (each step also uses every core)", DefaultValueFactory = _ => 2 };
+        var preprocess = new Command("preprocess", "the preprocess verb on the inputs (after one warm-up run) vs MNE's reference pipeline, same run") { mi, spec, repeat, reference, jobs };
         preprocess.SetAction((parse, ct) => CommandHost.RunAsync("bench preprocess", async (services, token) =>
         {
             var files = ExpandInputs(parse.GetRequiredValue(mi)).Where(f => PreprocessBenchmark.IsImageryRun(f)).ToList();
             if (files.Count == 0) throw new UsageException("no EEGMMIDB imagery runs (SxxxR04/06/08/10/12/14) in the inputs");
-            var bench = new PreprocessBenchmark(services.GetRequiredService<Batch.PreprocessJob>(), parse.GetValue(spec)!, files, parse.GetValue(repeat));
+            var bench = new PreprocessBenchmark(services.GetRequiredService<Batch.PreprocessJob>(), parse.GetValue(spec)!, files, parse.GetValue(repeat), Math.Max(1, parse.GetValue(jobs)));
             Console.Out.WriteLine(await bench.RunAsync(ReferenceScript(parse.GetValue(reference)), token));
             return CommandHost.ExitOk;
         }, ct, services => services.AddSingleton<Batch.PreprocessJob>()));

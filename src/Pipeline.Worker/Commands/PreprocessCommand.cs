@@ -15,12 +15,15 @@ public static class PreprocessCommand
     {
         var pipeline = new Option<string>("--pipeline") { Description = "pipeline spec (JSON), e.g. datasets/pipelines/cbramod-physionet-mi.json", Required = true };
         var output = new Option<string>("--out") { Description = "output folder", Required = true };
+        var jobs = new Option<int>("--jobs") { Description = "files processed at once (MNE's n_jobs; each step also uses every core)", DefaultValueFactory = _ => 2 };
         var files = new Argument<string[]>("FILE") { Description = "recordings, processed in this order", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("preprocess", "filter, resample, reference and window recordings into model inputs") { pipeline, output, files };
+        var command = new Command("preprocess", "filter, resample, reference and window recordings into model inputs") { pipeline, output, jobs, files };
         command.SetAction((parse, ct) => CommandHost.RunAsync("preprocess", async (services, token) =>
         {
             var job = services.GetRequiredService<PreprocessJob>();
-            var s = await job.RunAsync(parse.GetRequiredValue(pipeline), parse.GetRequiredValue(files), parse.GetRequiredValue(output), token);
+            int n = parse.GetValue(jobs);
+            if (n < 1) throw new UsageException($"--jobs {n}: must be at least 1");
+            var s = await job.RunAsync(parse.GetRequiredValue(pipeline), parse.GetRequiredValue(files), parse.GetRequiredValue(output), token, n);
             var inv = CultureInfo.InvariantCulture;
             Console.Out.WriteLine(string.Format(inv, "{0} files -> {1} windows of {2} channels x {3} samples at {4:0.###} Hz ({5}); {6} dropped; {7:0.00} s ({8:0.0} M channel-samples/s)",
                 s.Files, s.Windows, s.NChannels, s.NTimes, s.Sfreq,
