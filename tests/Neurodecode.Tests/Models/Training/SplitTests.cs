@@ -84,6 +84,19 @@ public class SplitTests
     }
 
     [Fact]
+    public void Spec_reads_from_a_run_config()
+    {
+        var spec = System.Text.Json.JsonSerializer.Deserialize<SubjectSplitSpec>(
+            """{"n_val": 2, "n_test": 3, "seed": 42}""", Metrics.Json)!;
+        Assert.Equal(new SubjectSplitSpec(NVal: 2, NTest: 3, Seed: 42).Resolve(SharedSubjects()).ToJson(), spec.Resolve(SharedSubjects()).ToJson());
+        var lists = System.Text.Json.JsonSerializer.Deserialize<SubjectSplitSpec>(
+            """{"val": ["011"], "test": ["015"]}""", Metrics.Json)!;
+        Assert.Equal(["015"], lists.Resolve(SharedSubjects()).Test);
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() =>
+            System.Text.Json.JsonSerializer.Deserialize<SubjectSplitSpec>("""{"n_vall": 2}""", Metrics.Json));
+    }
+
+    [Fact]
     public void Bad_splits_name_the_subjects()
     {
         var subjects = SharedSubjects();

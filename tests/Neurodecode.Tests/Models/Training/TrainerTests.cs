@@ -182,6 +182,17 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Options_read_from_a_run_config_with_the_recipe_as_defaults()
+    {
+        var o = System.Text.Json.JsonSerializer.Deserialize<TrainerOptions>(
+            """{"epochs": 3, "batch_size": 32, "max_grad_norm": null, "patch_len": 200}""", Metrics.Json)!;
+        Assert.Equal((3, 32, null, 200), (o.Epochs, o.BatchSize, o.MaxGradNorm, o.PatchLen));
+        Assert.Equal((5e-2, 1e-6, 0.1, 3407L), (o.WeightDecay, o.EtaMin, o.LabelSmoothing, o.Seed));
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() =>
+            System.Text.Json.JsonSerializer.Deserialize<TrainerOptions>("""{"epoch": 3}""", Metrics.Json));
+    }
+
+    [Fact]
     public void Cancellation_stops_between_batches()
     {
         using var cts = new CancellationTokenSource();
