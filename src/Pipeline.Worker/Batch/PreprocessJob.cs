@@ -25,11 +25,33 @@ public sealed class PreprocessJob(ILogger<PreprocessJob> logger)
         int NChannels, int NTimes, double Sfreq, double Seconds, long ChannelSamplesIn,
         IReadOnlyDictionary<string, double> StageSeconds);
 
+    /// <summary>Windows of every file, in file order, with each file's resolved pipeline and the time per stage.</summary>
+    public sealed record Windowed(PipelineSpec Spec, IReadOnlyList<ResolvedPipeline> Resolved, IReadOnlyList<WindowSet> Sets,
+        long ChannelSamplesIn, IReadOnlyDictionary<string, double> StageSeconds);
+
     public async Task<Summary> RunAsync(string specPath, IReadOnlyList<string> files, string outDir, CancellationToken ct,
         int jobs = 2)
     {
         var clock = Stopwatch.StartNew();
-        var spec = PipelineSpec.Load(specPath);
+        var w = await WindowAsync(PipelineSpec.Load(specPath), files, jobs, ct);
+        var stages = new Dictionary<string, double>(w.StageSeconds);
+        long write = Stopwatch.GetTimestamp();
+        await WriteOutputsAsync(outDir, w.Spec, w.Resolved, w.Sets, ct);
+        stages["write"] = Stopwatch.GetElapsedTime(write).TotalSeconds;
+
+        var output = w.Resolved[0].Output;
+        var perClass = w.Sets.SelectMany(s => s.Windows).GroupBy(x => x.Label ?? "(none)").ToDictionary(g => g.Key, g => g.Count());
+        return new Summary(files.Count, w.Sets.Sum(s => s.Count), w.Sets.Sum(s => s.Dropped.Count), perClass,
+            output.NChannels, w.Sets.FirstOrDefault(s => s.Count > 0)?.NTimes ?? 0, output.Sfreq, clock.Elapsed.TotalSeconds,
+            w.ChannelSamplesIn, stages);
+    }
+
+    /// <summary>
+    /// Resolves <paramref name="spec"/> against every file (all errors before any work), then reads, processes and
+    /// windows them, <paramref name="jobs"/> files at a time.
+    /// </summary>
+    public async Task<Windowed> WindowAsync(PipelineSpec spec, IReadOnlyList<string> files, int jobs, CancellationToken ct)
+    {
         if (files.Count == 0)
             throw new UsageException("no input files");
         var resolved = files.Select(f => ResolveFile(spec, f)).ToArray();
@@ -51,18 +73,9 @@ public sealed class PreprocessJob(ILogger<PreprocessJob> logger)
             token.ThrowIfCancellationRequested();
             return ValueTask.CompletedTask;
         });
-
         foreach (var line in sets.SelectMany(s => s.Dropped))
             logger.LogInformation("{Dropped}", line);
-        long write = Stopwatch.GetTimestamp();
-        await WriteOutputsAsync(outDir, spec, resolved, sets, ct);
-        Timed("write", Stopwatch.GetElapsedTime(write));
-
-        var output = resolved[0].Output;
-        var perClass = sets.SelectMany(s => s.Windows).GroupBy(w => w.Label ?? "(none)").ToDictionary(g => g.Key, g => g.Count());
-        return new Summary(files.Count, sets.Sum(s => s.Count), sets.Sum(s => s.Dropped.Count), perClass,
-            output.NChannels, sets.FirstOrDefault(s => s.Count > 0)?.NTimes ?? 0, output.Sfreq, clock.Elapsed.TotalSeconds, samplesIn,
-            stages);
+        return new Windowed(spec, resolved, sets, samplesIn, stages);
     }
 
     private static ResolvedPipeline ResolveFile(PipelineSpec spec, string file)
