@@ -1,3 +1,4 @@
+using Neurodecode.Models.Baselines;
 using Neurodecode.Models.Encoders.EEGNet;
 
 namespace Neurodecode.Models.Registry;
@@ -8,6 +9,7 @@ public static class ModelRegistry
     public static IReadOnlyList<ModelEntry> All { get; } =
     [
         EEGNetModel.Entry,
+        CspLdaModel.Entry,
     ];
 
     public static ModelEntry Get(string name) =>
