@@ -1,3 +1,6 @@
+using Neurodecode.Models.Baselines;
+using Neurodecode.Models.Encoders.EEGNet;
+
 namespace Neurodecode.Models.Registry;
 
 /// <summary>Every model the project trains; a new model is one folder under Encoders/ (or Baselines/) and one line here.</summary>
@@ -5,6 +8,8 @@ public static class ModelRegistry
 {
     public static IReadOnlyList<ModelEntry> All { get; } =
     [
+        EEGNetModel.Entry,
+        CspLdaModel.Entry,
     ];
 
     public static ModelEntry Get(string name) =>
