@@ -9,6 +9,7 @@ var root = new RootCommand("neurodecode: read, preprocess and decode EEG, MEG an
     PreprocessCommand.Create(),
     ModelsCommand.Create(),
     TrainCommand.Create(),
+    EvaluateCommand.Create(),
     BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

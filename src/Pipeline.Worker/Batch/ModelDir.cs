@@ -1,0 +1,51 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Neurodecode.Models.Registry;
+using Neurodecode.Pipeline.Worker.Commands;
+using Neurodecode.Preprocess.Steps;
+
+namespace Neurodecode.Pipeline.Worker.Batch;
+
+/// <summary>
+/// A trained model folder as <c>train</c> writes it, read back: the registry entry, its config, the classes, the
+/// preprocess spec it was trained with, and the weights loaded strictly.
+/// </summary>
+public sealed class ModelDir : IDisposable
+{
+    private ModelDir(string path, IDecoderModel model, IReadOnlyList<string> classes, PipelineSpec pipeline, string weightsSha256)
+    {
+        (Path, Model, Classes, Pipeline, WeightsSha256) = (path, model, classes, pipeline, weightsSha256);
+    }
+
+    public string Path { get; }
+    public IDecoderModel Model { get; }
+    public IReadOnlyList<string> Classes { get; }
+    public PipelineSpec Pipeline { get; }
+    public string WeightsSha256 { get; }
+
+    public static ModelDir Open(string dir)
+    {
+        string configPath = System.IO.Path.Combine(dir, "config.json");
+        if (!File.Exists(configPath))
+            throw new UsageException($"{dir}: not a model folder (no config.json; `neurodecode train` writes one)");
+        try
+        {
+            var config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+            var entry = ModelRegistry.Get(config["model"]!.GetValue<string>());
+            var modelConfig = (ModelConfig)config["model_config"]!.Deserialize(entry.ConfigType, PipelineJson.Options)!;
+            modelConfig.Validate();
+            var classes = config["classes"]!.AsArray().Select(c => c!.GetValue<string>()).ToList();
+            string weights = System.IO.Path.Combine(dir, config["weights"]!.GetValue<string>());
+            var pipeline = PipelineSpec.Load(System.IO.Path.Combine(dir, "pipeline.json"));
+            string sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(weights)));
+            return new ModelDir(dir, entry.Load(modelConfig, weights), classes, pipeline, sha);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidDataException or NullReferenceException
+                                      or InvalidOperationException or IOException)
+        {
+            throw new UsageException($"{dir}: cannot load the model: {e.Message.Split('\n')[0]}");
+        }
+    }
+
+    public void Dispose() => Model.Dispose();
+}
