@@ -1,0 +1,87 @@
+using System.Text.Json;
+using DuckDB.NET.Data;
+
+namespace Neurodecode.Tests.Worker;
+
+/// <summary>train and evaluate through the real executable on real EEGMMIDB runs (CSP + LDA keeps it fast).</summary>
+public class TrainEvaluateCliTests
+{
+    private static string Config(TempDir tmp, string model = "csp_lda", string extra = "")
+    {
+        string pipeline = Path.Combine(TestPaths.RepoRoot, "datasets", "pipelines", "moabb-mi-8-32.json").Replace("\\", "/");
+        var files = new[] { "S001", "S002", "S003", "S004", "S005" }.SelectMany(s => new[] { $"{s}/{s}R04.edf", $"{s}/{s}R08.edf" })
+            .Select(f => $"\"{TestPaths.Shared("eegmmidb/" + f).Replace("\\", "/")}\"");
+        string path = tmp.File("config.json");
+        File.WriteAllText(path, $$"""
+            {"name": "test", "data": {"pipeline": "{{pipeline}}", "files": [{{string.Join(", ", files)}}], "classes": ["left_fist", "right_fist"]},
+             "model": {"name": "{{model}}"}, "split": {"n_val": 1, "n_test": 1, "seed": 3}{{extra}}}
+            """);
+        return path;
+    }
+
+    [Fact]
+    public void Train_then_evaluate_writes_the_model_folder_predictions_and_metrics_reproducibly()
+    {
+        using var tmp = TestPaths.TempDir();
+        string config = Config(tmp);
+        var first = Cli.Run("train", "--config", config, "--out", tmp.File("model"));
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.Equal(["config.json", "metrics.json", "model.bin", "pipeline.json", "split.json"],
+            Directory.GetFiles(tmp.File("model")).Select(Path.GetFileName).Order());
+        using var split = JsonDocument.Parse(File.ReadAllText(tmp.File("model/split.json")));
+        Assert.Equal(3, split.RootElement.GetProperty("train").GetArrayLength());
+
+        var second = Cli.Run("train", "--config", config, "--out", tmp.File("model2"));
+        Assert.Equal(0, second.ExitCode);
+        using var m1 = JsonDocument.Parse(File.ReadAllText(tmp.File("model/metrics.json")));
+        using var m2 = JsonDocument.Parse(File.ReadAllText(tmp.File("model2/metrics.json")));
+        foreach (var key in new[] { "val", "test", "best_val_score" }) // timings differ run to run; results must not
+            Assert.Equal(m1.RootElement.GetProperty(key).GetRawText(), m2.RootElement.GetProperty(key).GetRawText());
+        Assert.Equal(File.ReadAllBytes(tmp.File("model/model.bin")), File.ReadAllBytes(tmp.File("model2/model.bin")));
+
+        string s006 = TestPaths.Shared("eegmmidb/S006/S006R12.edf");
+        var eval = Cli.Run("evaluate", "--model", tmp.File("model"), "--out", tmp.File("eval"), s006);
+        Assert.True(eval.ExitCode == 0, eval.Stderr);
+        using var metrics = JsonDocument.Parse(File.ReadAllText(tmp.File("eval/metrics.json")));
+        Assert.Equal(15, metrics.RootElement.GetProperty("n_samples").GetInt32());
+        Assert.True(metrics.RootElement.TryGetProperty("auroc", out _));
+
+        using var db = new DuckDBConnection("DataSource=:memory:");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = $"SELECT count(*), count(true_label), min(prob_left_fist + prob_right_fist), max(prob_left_fist + prob_right_fist), count(DISTINCT predicted_label) <= 2 FROM '{tmp.File("eval/predictions.parquet")}'";
+        using var r = cmd.ExecuteReader();
+        Assert.True(r.Read());
+        Assert.Equal(15, Convert.ToInt32(r.GetValue(0)));
+        Assert.Equal(15, Convert.ToInt32(r.GetValue(1)));
+        Assert.Equal(1.0, Convert.ToDouble(r.GetValue(2)), 9);
+        Assert.Equal(1.0, Convert.ToDouble(r.GetValue(3)), 9);
+        Assert.True(Convert.ToBoolean(r.GetValue(4)));
+    }
+
+    [Fact]
+    public void Bad_configs_and_foreign_checkpoints_are_refused_by_name()
+    {
+        using var tmp = TestPaths.TempDir();
+        var unknownKey = Cli.Run("train", "--config", Config(tmp, extra: ", \"epochz\": 3"), "--out", tmp.File("m"));
+        Assert.Equal(2, unknownKey.ExitCode);
+        Assert.Contains("epochz", unknownKey.Stderr);
+
+        var unknownModel = Cli.Run("train", "--config", Config(tmp, model: "resnet"), "--out", tmp.File("m"));
+        Assert.Equal(2, unknownModel.ExitCode);
+        Assert.Contains("unknown model 'resnet'", unknownModel.Stderr);
+        Assert.False(Directory.Exists(tmp.File("m")));
+
+        // A CSP + LDA folder whose config claims EEGNet: the weights are not an EEGNet checkpoint.
+        Assert.Equal(0, Cli.Run("train", "--config", Config(tmp), "--out", tmp.File("csp")).ExitCode);
+        string configPath = tmp.File("csp/config.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+        json["model"] = "eegnet";
+        json["model_config"] = System.Text.Json.Nodes.JsonNode.Parse("""{"n_chans": 64, "n_outputs": 2, "n_times": 481, "sfreq": 160}""");
+        File.WriteAllText(configPath, json.ToJsonString());
+        var foreign = Cli.Run("evaluate", "--model", tmp.File("csp"), "--out", tmp.File("e"), TestPaths.Shared("eegmmidb/S006/S006R12.edf"));
+        Assert.Equal(2, foreign.ExitCode);
+        Assert.Contains("cannot load the model", foreign.Stderr);
+        Assert.Single(foreign.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+}
