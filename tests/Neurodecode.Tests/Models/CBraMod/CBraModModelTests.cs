@@ -111,8 +111,8 @@ public class CBraModModelTests
         }
         foreach (var head in new[] { CBraModHead.AllPatchReps, CBraModHead.AvgPool })
         {
-            using var small = CBraModModel.Create(CBraModTestData.Small(head));
-            using var x = randn(3, 64, 800);
+            using var small = CBraModModel.Create(CBraModTestData.Small(head, nChans: 5, nPatches: 3));
+            using var x = randn(3, 5, 600);
             using var y = small.Forward(x);
             Assert.Equal([3L, 4], y.shape);
             Assert.True(isfinite(y).all().item<bool>());
@@ -124,26 +124,26 @@ public class CBraModModelTests
     {
         manual_seed(3);
         using var model = CBraModModel.Create(CBraModTestData.Small());
-        var windows = new float[2 * 64 * 800];
+        var windows = new float[2 * 8 * 400];
         var rng = new Random(3);
         for (int i = 0; i < windows.Length; i++) windows[i] = (float)(rng.NextDouble() - 0.5);
         float[] logits = model.Forward(windows, 2);
         Assert.Equal(8, logits.Length);
-        using var x = tensor(windows, [2, 64, 800]);
+        using var x = tensor(windows, [2, 8, 400]);
         using var y = model.Forward(x);
         Assert.Equal(y.data<float>().ToArray(), logits);
 
-        var e = Assert.Throws<ArgumentException>(() => model.Forward(windows.AsSpan(0, 64 * 800 + 1), 1));
-        Assert.Contains("batch 1 x n_chans 64 x n_times 800 needs 51200", e.Message);
+        var e = Assert.Throws<ArgumentException>(() => model.Forward(windows.AsSpan(0, 8 * 400 + 1), 1));
+        Assert.Contains("windows hold 3201 values; batch 1 x n_chans 8 x n_times 400 needs 3200", e.Message);
     }
 
     [Fact]
     public void Windows_of_another_shape_are_refused_naming_it()
     {
         using var model = CBraModModel.Create(CBraModTestData.Small());
-        using var x = randn(1, 32, 800);
+        using var x = randn(1, 4, 400);
         var e = Assert.Throws<ArgumentException>(() => model.Forward(x));
-        Assert.Contains("windows are [1, 32, 800]; this CBraMod takes (batch, n_chans 64, n_times 800)", e.Message);
+        Assert.Contains("windows are [1, 4, 400]; this CBraMod takes (batch, n_chans 8, n_times 400)", e.Message);
     }
 
     [Fact]
@@ -293,6 +293,6 @@ public class CBraModModelTests
         Assert.Equal("cbramod", entry.ReferenceConfig().Model);
         using var model = entry.Create(CBraModTestData.Small());
         Assert.IsAssignableFrom<ITorchModel>(model);
-        Assert.Equal(2 * 4, model.Forward(new float[2 * 64 * 800], 2).Length);
+        Assert.Equal(2 * 4, model.Forward(new float[2 * 8 * 400], 2).Length);
     }
 }

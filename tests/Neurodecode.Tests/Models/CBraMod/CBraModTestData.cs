@@ -10,10 +10,11 @@ internal static class CBraModTestData
 {
     /// <summary>
     /// 2 layers and a 200-wide FFN instead of 12 and 800; d_model stays 200 because the time convolutions
-    /// (25 channels x 8 steps for a 200-sample patch) fix it. 64 channels x 4 patches as PhysioNet-MI.
+    /// (25 channels x 8 steps for a 200-sample patch) fix it. 8 channels x 2 patches by default, so the
+    /// all_patch_reps head is 3200 → 400 → 200 → 4 (PhysioNet-MI's 64 x 4 makes it 41 M parameters).
     /// </summary>
-    public static CBraModConfig Small(CBraModHead head = CBraModHead.AllPatchReps) =>
-        new(NChans: 64, NOutputs: head == CBraModHead.Embedding ? 200 : 4, NTimes: 800, Sfreq: 200,
+    public static CBraModConfig Small(CBraModHead head = CBraModHead.AllPatchReps, int nChans = 8, int nPatches = 2) =>
+        new(NChans: nChans, NOutputs: head == CBraModHead.Embedding ? 200 : 4, NTimes: nPatches * 200, Sfreq: 200,
             NLayers: 2, DimFeedforward: 200, Head: head);
 
     private static readonly Lazy<WindowSet> S001R04 = new(() =>

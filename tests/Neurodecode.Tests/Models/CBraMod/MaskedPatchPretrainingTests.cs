@@ -68,6 +68,12 @@ public class MaskedPatchPretrainingTests
             Assert.True(p.grad is null || p.grad.abs().sum().item<float>() == 0);
     }
 
+    /// <remarks>
+    /// What this shows is that the loop optimises the objective on real data, not that 12 steps learn EEG structure:
+    /// with the reference's initialisation the first reconstructions are far larger than the signal (masked loss ≈ 11
+    /// in units of (100 µV)²), and the fall (to ≈ 1.1 here) is mostly the network learning the signal's scale. Predicting
+    /// zeros scores ≈ 0.09 on this probe; 150 more steps reach ≈ 0.10 (measured, not asserted).
+    /// </remarks>
     [Fact]
     public void A_few_steps_on_real_windows_lower_the_masked_loss()
     {
@@ -77,7 +83,7 @@ public class MaskedPatchPretrainingTests
         Assert.True(set.Count >= 8, $"{set.Count} windows");
 
         manual_seed(42);
-        using var model = CBraModModel.Create(CBraModTestData.Small(CBraModHead.Embedding));
+        using var model = CBraModModel.Create(CBraModTestData.Small(CBraModHead.Embedding, nChans: 64, nPatches: 4));
         // A fixed evaluation batch and mask, scored in eval mode before and after.
         int n = Math.Min(8, set.Count);
         using var probe = tensor(set.X.AsSpan(0, n * 64 * 800).ToArray(), [n, 64, 4, 200]);
