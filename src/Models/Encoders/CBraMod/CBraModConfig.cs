@@ -5,7 +5,9 @@ using Neurodecode.Preprocess.Steps;
 
 namespace Neurodecode.Models.Encoders.CBraMod;
 
-/// <summary>What sits on top of the CBraMod backbone's (batch, C, N, d_model) features.</summary>
+/// <summary>What sits on top of the CBraMod backbone's (batch, C, N, d_model) features. JSON: snake_case strings
+/// under any serializer options (the train verb reads model configs with the pipeline's options).</summary>
+[JsonConverter(typeof(CBraModHeadJsonConverter))]
 public enum CBraModHead
 {
     /// <summary>
@@ -21,6 +23,9 @@ public enum CBraModHead
     /// <summary>No head: the output is the pooled features (mean over channels and patches), n_outputs = d_model.</summary>
     Embedding,
 }
+
+/// <summary><c>"all_patch_reps"</c>, <c>"avg_pool"</c>, <c>"embedding"</c>; numbers refused.</summary>
+public sealed class CBraModHeadJsonConverter() : JsonStringEnumConverter<CBraModHead>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false);
 
 /// <summary>
 /// CBraMod (Wang et al., ICLR 2025): patch embedding (time convolutions + rFFT magnitude), asymmetric conditional
@@ -115,7 +120,8 @@ public sealed record CBraModConfig(
             throw new ArgumentException($"acpe_kernel_patches ({AcpeKernelPatches}) must be odd and positive (same-size output)");
         if (!Enum.IsDefined(Head)) throw new ArgumentException($"head ({(int)Head}) is not a known head");
         if (Head == CBraModHead.Embedding && NOutputs != DModel)
-            throw new ArgumentException($"n_outputs ({NOutputs}) must equal d_model ({DModel}) for the embedding head");
+            throw new ArgumentException(
+                $"n_outputs ({NOutputs}) must equal d_model ({DModel}) for the embedding head (classifiers: head all_patch_reps or avg_pool)");
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
@@ -144,9 +150,6 @@ public sealed record CBraModConfig(
         return config;
     }
 
-    /// <summary>The pipeline spec's JSON style (snake_case, unknown keys refused) plus enums as snake_case strings.</summary>
-    internal static JsonSerializerOptions JsonOptions { get; } = new(PipelineJson.Options)
-    {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
-    };
+    /// <summary>The pipeline spec's JSON style: snake_case, unknown keys refused (the head enum converts itself).</summary>
+    internal static JsonSerializerOptions JsonOptions => PipelineJson.Options;
 }

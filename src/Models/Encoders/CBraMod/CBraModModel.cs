@@ -3,7 +3,6 @@ using Neurodecode.Models.Native;
 using Neurodecode.Models.Registry;
 using Neurodecode.Models.Torch;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Neurodecode.Models.Encoders.CBraMod;
@@ -15,7 +14,9 @@ namespace Neurodecode.Models.Encoders.CBraMod;
 /// head (state <c>patch_embedding.*</c>, <c>encoder.*</c>, <c>proj_out.*</c>, the names of the reference's
 /// <c>pretrained_weights.pth</c>): the output is the pooled features, and
 /// <see cref="MaskedPatchPretraining"/> trains it; its checkpoint is what fine-tuning starts from
-/// (<see cref="LoadBackbone"/>).
+/// (<see cref="LoadBackbone"/>). The module takes windows (batch, n_chans, n_times) or, as the trainer feeds them with
+/// <c>patch_len</c> 200, patches (batch, n_chans, n_times/200, 200). For the reference's two learning rates use
+/// <c>ParameterGroup.BackboneAndHead(model.Module, CBraModModel.IsHeadParameter, 1e-4, 5e-4)</c>.
 /// </summary>
 public sealed class CBraModModel : ITorchModel
 {
@@ -43,6 +44,10 @@ public sealed class CBraModModel : ITorchModel
             classifier = new CBraModClassifier(config);
         Module.eval();
     }
+
+    /// <summary>The head's parameters (<c>classifier.*</c>); everything else is the backbone (the reference's
+    /// <c>multi_lr</c> split).</summary>
+    public static bool IsHeadParameter(string name) => name.StartsWith("classifier.", StringComparison.Ordinal);
 
     /// <summary>A freshly initialised model (seed with <c>torch.manual_seed</c> first for reproducible weights).</summary>
     public static CBraModModel Create(CBraModConfig config)
@@ -77,7 +82,7 @@ public sealed class CBraModModel : ITorchModel
 
     ModelConfig IDecoderModel.Config => Config;
 
-    public nn.Module Module => (nn.Module?)net ?? classifier!;
+    public nn.Module<Tensor, Tensor> Module => (nn.Module<Tensor, Tensor>?)net ?? classifier!;
 
     /// <summary>The CBraMod network: the pretraining network (embedding head) or the classifier's backbone.</summary>
     public CBraModNet Net => net ?? classifier!.Backbone;
@@ -89,38 +94,23 @@ public sealed class CBraModModel : ITorchModel
 
     public bool Training => Module.training;
 
-    public void Train(bool on = true) => Module.train(on);
+    public void Train() => Module.train();
 
-    public IReadOnlyDictionary<string, IReadOnlyList<Parameter>> ParameterGroups
-    {
-        get
-        {
-            var groups = new Dictionary<string, IReadOnlyList<Parameter>>
-            {
-                ["backbone"] = Net.parameters().Where(p => p.requires_grad).ToList(),
-            };
-            if (classifier is not null)
-                groups["head"] = classifier.Classifier.parameters().Where(p => p.requires_grad).ToList();
-            return groups;
-        }
-    }
+    public void Eval() => Module.eval();
 
-    /// <summary>Windows (batch, n_chans, n_times) → logits (batch, n_outputs), or pooled features (batch, d_model) for the embedding head.</summary>
-    public Tensor Forward(Tensor windows)
-    {
-        using var scope = NewDisposeScope();
-        var patches = ToPatches(windows);
-        var output = classifier is not null ? classifier.forward(patches) : net!.Features(patches).mean([1, 2]);
-        return output.MoveToOuterDisposeScope();
-    }
+    /// <summary>Windows (batch, n_chans, n_times) or patches → logits (batch, n_outputs), or pooled features
+    /// (batch, d_model) for the embedding head; with autograd, in the module's current mode.</summary>
+    public Tensor Forward(Tensor windows) => Module.forward(windows);
 
     /// <summary>Pooled features (batch, d_model): the backbone's output averaged over channels and patches.</summary>
     public Tensor Embed(Tensor windows)
     {
         using var scope = NewDisposeScope();
-        return Net.Features(ToPatches(windows)).mean([1, 2]).MoveToOuterDisposeScope();
+        return Net.Features(CBraModNet.Patches(windows, Config)).mean([1, 2]).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Outputs (batch x n_outputs, row-major) in evaluation mode without gradients; the module's mode is
+    /// restored afterwards.</summary>
     public float[] Forward(ReadOnlySpan<float> windows, int batch)
     {
         long expected = (long)batch * Config.NChans * Config.NTimes;
@@ -128,21 +118,19 @@ public sealed class CBraModModel : ITorchModel
             throw new ArgumentException(
                 $"windows hold {windows.Length} values; batch {batch} x n_chans {Config.NChans} x n_times {Config.NTimes} needs {expected}");
         if (batch == 0) return [];
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var x = tensor(windows.ToArray(), [batch, Config.NChans, Config.NTimes], dtype: ScalarType.Float32);
-        return Forward(x).contiguous().data<float>().ToArray();
-    }
-
-    /// <summary>(B, n_chans, n_times) → (B, C, N, patch_len), checking the shape against the config.</summary>
-    public Tensor ToPatches(Tensor windows)
-    {
-        if (windows.dim() != 3 || windows.shape[1] != Config.NChans || windows.shape[2] != Config.NTimes)
-            throw new ArgumentException(
-                $"windows are [{string.Join(", ", windows.shape)}]; this CBraMod takes (batch, n_chans {Config.NChans}, n_times {Config.NTimes})");
-        if (windows.dtype != ScalarType.Float32)
-            throw new ArgumentException($"windows are {windows.dtype}; CBraMod takes float32");
-        return windows.reshape(windows.shape[0], Config.NChans, Config.NPatches, Config.PatchLen);
+        bool wasTraining = Module.training;
+        Module.eval();
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var x = tensor(windows.ToArray(), [batch, Config.NChans, Config.NTimes], dtype: ScalarType.Float32);
+            return Module.forward(x).contiguous().data<float>().ToArray();
+        }
+        finally
+        {
+            Module.train(wasTraining);
+        }
     }
 
     /// <summary>

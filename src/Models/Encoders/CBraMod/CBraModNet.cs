@@ -16,7 +16,7 @@ namespace Neurodecode.Models.Encoders.CBraMod;
 /// PyTorch's defaults; attention in-projections xavier-uniform with zero biases; convolutions and norms PyTorch's
 /// defaults. A task head built after this (as the reference's fine-tuning models do) keeps nn.Linear's default.
 /// </remarks>
-public sealed class CBraModNet : nn.Module<Tensor, Tensor?, Tensor>
+public sealed class CBraModNet : nn.Module<Tensor, Tensor>
 {
     private readonly PatchEmbedding patch_embedding;
     private readonly CrissCrossEncoder encoder;
@@ -45,22 +45,49 @@ public sealed class CBraModNet : nn.Module<Tensor, Tensor?, Tensor>
     public PatchEmbedding PatchEmbedding => patch_embedding;
 
     /// <summary>
-    /// Patches (B, C, N, patch_len), optional mask (B, C, N) → the reconstruction (B, C, N, patch_len) with the
-    /// reconstruction head, or the features (B, C, N, d_model) without it.
+    /// Windows (B, n_chans, n_times) or patches (B, n_chans, N, patch_len) of the config's shape → pooled features
+    /// (B, d_model): the encoder's output averaged over channels and patches (the registry's embedding output).
     /// </summary>
-    public override Tensor forward(Tensor patches, Tensor? mask)
+    public override Tensor forward(Tensor input)
     {
-        if (proj_out is null) return Features(patches, mask);
         using var scope = NewDisposeScope();
-        return proj_out.forward(Features(patches, mask)).MoveToOuterDisposeScope();
+        return Features(Patches(input, Config)).mean([1, 2]).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The encoder's output (B, C, N, d_model), before <c>proj_out</c>.</summary>
+    /// <summary>The encoder's output (B, C, N, d_model) for patches (B, C, N, patch_len) of any C and N, optionally
+    /// with a mask (B, C, N) whose nonzero cells enter as <c>mask_encoding</c>.</summary>
     public Tensor Features(Tensor patches, Tensor? mask = null)
     {
         CheckPatches(patches);
         using var scope = NewDisposeScope();
         return encoder.forward(patch_embedding.forward(patches, mask)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The reference's <c>CBraMod.forward(x, mask)</c>: <c>proj_out</c> on the features, (B, C, N, patch_len).</summary>
+    public Tensor Reconstruct(Tensor patches, Tensor? mask = null)
+    {
+        if (proj_out is null)
+            throw new InvalidOperationException("this CBraMod network has no reconstruction head (proj_out); build it with the embedding head");
+        using var scope = NewDisposeScope();
+        return proj_out.forward(Features(patches, mask)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Windows (B, n_chans, n_times) → patches (B, n_chans, N, patch_len); patches (B, n_chans, N, patch_len), as the
+    /// trainer feeds them with <c>patch_len</c>, pass through. Any other shape is an error naming both.
+    /// </summary>
+    public static Tensor Patches(Tensor input, CBraModConfig config)
+    {
+        long[] s = input.shape;
+        bool windows = s.Length == 3 && s[1] == config.NChans && s[2] == config.NTimes;
+        bool patches = s.Length == 4 && s[1] == config.NChans && s[2] == config.NPatches && s[3] == config.PatchLen;
+        if (!windows && !patches)
+            throw new ArgumentException(
+                $"windows are [{string.Join(", ", s)}]; this CBraMod takes (batch, n_chans {config.NChans}, n_times {config.NTimes}) " +
+                $"or patches (batch, {config.NChans}, {config.NPatches}, {config.PatchLen})");
+        if (input.dtype != ScalarType.Float32)
+            throw new ArgumentException($"windows are {input.dtype}; CBraMod takes float32");
+        return windows ? input.reshape(s[0], config.NChans, config.NPatches, config.PatchLen) : input.alias();
     }
 
     private void CheckPatches(Tensor patches)
@@ -113,11 +140,11 @@ public sealed class CBraModClassifier : nn.Module<Tensor, Tensor>
 
     public Sequential Classifier => classifier;
 
-    /// <summary>Patches (B, C, N, patch_len) → logits (B, n_outputs).</summary>
-    public override Tensor forward(Tensor patches)
+    /// <summary>Windows (B, n_chans, n_times) or patches (B, n_chans, N, patch_len) → logits (B, n_outputs).</summary>
+    public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        return classifier.forward(backbone.forward(patches, null)).MoveToOuterDisposeScope();
+        return classifier.forward(backbone.Features(CBraModNet.Patches(input, Config))).MoveToOuterDisposeScope();
     }
 }
 

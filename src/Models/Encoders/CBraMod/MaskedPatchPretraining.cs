@@ -42,7 +42,7 @@ public static class MaskedPatchPretraining
 
     /// <summary>
     /// The masked-patch loss of one batch: patches (B, C, N, patch_len), mask (B, C, N) of 0/1. Equals
-    /// <c>MSELoss()(net(x, mask)[mask == 1], x[mask == 1])</c>. When no cell is masked the reference's MSELoss of
+    /// <c>MSELoss()(net(x, mask)[mask == 1], x[mask == 1])</c> (net = <see cref="CBraModNet.Reconstruct"/>). When no cell is masked the reference's MSELoss of
     /// empty tensors is NaN; here the loss is exactly 0 with zero gradients, so a step on it changes nothing but
     /// weight decay — callers should skip such a batch (at ratio 0.5 and 64 cells it happens with probability 2⁻⁶⁴).
     /// </summary>
@@ -55,7 +55,7 @@ public static class MaskedPatchPretraining
                 $"mask is [{string.Join(", ", mask.shape)}]; the patches [{string.Join(", ", patches.shape)}] need (batch, channels, patches)");
         using var scope = NewDisposeScope();
         var m = mask.to_type(ScalarType.Float32);
-        var reconstruction = net.forward(patches, m);
+        var reconstruction = net.Reconstruct(patches, m);
         var perCell = (reconstruction - patches).square().sum(-1);   // (B, C, N): squared error summed over samples
         var masked = m.sum();
         var loss = masked.item<float>() == 0
@@ -88,7 +88,7 @@ public static class MaskedPatchPretraining
         int cursor = nWindows;
 
         var losses = new List<float>(options.Steps);
-        model.Train(true);
+        model.Train();
         try
         {
             for (int step = 0; step < options.Steps; step++)
@@ -115,7 +115,7 @@ public static class MaskedPatchPretraining
         }
         finally
         {
-            model.Train(false);
+            model.Eval();
         }
         return losses;
     }

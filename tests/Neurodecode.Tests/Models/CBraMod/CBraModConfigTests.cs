@@ -45,6 +45,17 @@ public class CBraModConfigTests
     }
 
     [Fact]
+    public void The_train_verbs_json_options_read_the_head()
+    {
+        // TrainJob deserializes model configs with the pipeline's options, without extra converters.
+        var c = (CBraModConfig)System.Text.Json.JsonSerializer.Deserialize(
+            """{"n_chans": 64, "n_outputs": 4, "n_times": 800, "sfreq": 200, "n_layers": 2, "head": "avg_pool"}""",
+            typeof(CBraModConfig), Neurodecode.Preprocess.Steps.PipelineJson.Options)!;
+        Assert.Equal(CBraModHead.AvgPool, c.Head);
+        Assert.Contains("\"head\": \"avg_pool\"", System.Text.Json.JsonSerializer.Serialize(c, Neurodecode.Preprocess.Steps.PipelineJson.Options));
+    }
+
+    [Fact]
     public void Omitted_sizes_take_the_reference_defaults()
     {
         var c = CBraModConfig.FromJson("""{"n_chans": 64, "n_outputs": 4, "n_times": 800, "sfreq": 200, "head": "avg_pool"}""");

@@ -2,6 +2,7 @@ using Neurodecode.Models.Encoders.CBraMod;
 using Neurodecode.Models.Native;
 using Neurodecode.Models.Registry;
 using Neurodecode.Models.Torch;
+using Neurodecode.Models.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -26,9 +27,11 @@ public class CBraModModelTests
     {
         using var model = CBraModModel.Create(CBraModConfig.PhysioNetMI());
         Assert.Equal(46_005_604, model.ParameterCount);
-        var groups = model.ParameterGroups;
-        Assert.Equal(4_883_600, groups["backbone"].Sum(p => p.numel()));   // 4,883,800 minus the frozen mask_encoding
-        Assert.Equal(41_121_804, groups["head"].Sum(p => p.numel()));
+        // The reference's multi_lr split, as the training loop builds it.
+        var groups = ParameterGroup.BackboneAndHead(model.Module, CBraModModel.IsHeadParameter, backboneLr: 1e-4, headLr: 5e-4);
+        Assert.Equal(["backbone", "head"], groups.Select(g => g.Name));
+        Assert.Equal(4_883_600, groups[0].Parameters.Sum(p => p.numel()));   // 4,883,800 minus the frozen mask_encoding
+        Assert.Equal(41_121_804, groups[1].Parameters.Sum(p => p.numel()));
     }
 
     [Fact]
@@ -105,8 +108,8 @@ public class CBraModModelTests
             using var x = randn(2, 19, 600);
             using var features = pre.Forward(x);
             Assert.Equal([2L, 200], features.shape);
-            using var patches = pre.ToPatches(x);
-            using var reconstruction = pre.Net.forward(patches, null);
+            using var patches = CBraModNet.Patches(x, pre.Config);
+            using var reconstruction = pre.Net.Reconstruct(patches);
             Assert.Equal([2L, 19, 3, 200], reconstruction.shape);
         }
         foreach (var head in new[] { CBraModHead.AllPatchReps, CBraModHead.AvgPool })
@@ -135,6 +138,24 @@ public class CBraModModelTests
 
         var e = Assert.Throws<ArgumentException>(() => model.Forward(windows.AsSpan(0, 8 * 400 + 1), 1));
         Assert.Contains("windows hold 3201 values; batch 1 x n_chans 8 x n_times 400 needs 3200", e.Message);
+    }
+
+    [Fact]
+    public void Module_takes_windows_or_the_trainers_patches_and_Forward_restores_the_mode()
+    {
+        manual_seed(8);
+        using var model = CBraModModel.Create(CBraModTestData.Small(CBraModHead.AvgPool));
+        using var x = randn(2, 8, 400);
+        using var patches = x.reshape(2, 8, 2, 200);   // WindowDataset.Batch(indices, patchLen: 200)
+        using var a = model.Module.forward(x);
+        using var b = model.Module.forward(patches);
+        Assert.True(a.equal(b).all().item<bool>());
+
+        model.Train();
+        float[] logits = model.Forward(x.data<float>().ToArray(), 2);   // evaluation mode, no dropout
+        Assert.True(model.Training);
+        Assert.Equal(a.data<float>().ToArray(), logits);
+        model.Eval();
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public class MaskedPatchPretrainingTests
 
         using var loss = MaskedPatchPretraining.MaskedLoss(model.Net, x, mask);
         // The reference: MSELoss()(net(x, mask)[mask == 1], x[mask == 1]) (eval mode: deterministic).
-        using var y = model.Net.forward(x, mask);
+        using var y = model.Net.Reconstruct(x, mask);
         using var sel = mask.eq(1);
         using var expected = nn.functional.mse_loss(y[sel], x[sel]);
         Assert.Equal(expected.item<float>(), loss.item<float>(), 1e-5 * expected.item<float>());
