@@ -10,6 +10,7 @@ public static class ModelRegistry
     [
         EEGNetModel.Entry,
         CspLdaModel.Entry,
+        Encoders.CBraMod.CBraModModel.Entry,
     ];
 
     public static ModelEntry Get(string name) =>
