@@ -9,14 +9,14 @@ namespace Neurodecode.Tests.Models.CBraMod;
 
 /// <summary>
 /// Every stage against PyTorch 1.13 (Debian's python3-torch) running modules with the reference's module tree
-/// (<c>Golden/make_golden.py</c>): same deterministic weights and input, eval mode. Also checks that our state names and
+/// (<c>tools/make_cbramod_golden.py</c>): same deterministic weights and input, eval mode. Also checks that our state names and
 /// shapes are PyTorch's.
 /// </summary>
 public class CBraModGoldenTests
 {
     private const int B = 2, C = 4, N = 3;
     private static readonly string GoldenFile =
-        Path.Combine(TestPaths.RepoRoot, "tests", "Neurodecode.Tests", "Models", "CBraMod", "Golden", "cbramod_golden.safetensors");
+        Path.Combine(TestPaths.Golden, "cbramod", "cbramod_golden.safetensors");
 
     public CBraModGoldenTests() => TorchRuntime.EnsureLoaded();
 
@@ -27,7 +27,7 @@ public class CBraModGoldenTests
         return (int)(h % 10007);
     }
 
-    /// <summary>make_golden.py's weight_value.</summary>
+    /// <summary>make_cbramod_golden.py's weight_value.</summary>
     private static float[] WeightValue(string name, long[] shape)
     {
         long n = shape.Aggregate(1L, (a, d) => a * d);

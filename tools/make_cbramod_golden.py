@@ -195,7 +195,8 @@ def main():
         "pretraining_state": json.dumps({k: list(v.shape) for k, v in pre.state_dict().items()}),
         "fine_tuning_state": json.dumps({k: list(v.shape) for k, v in fine.state_dict().items()}),
     }
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cbramod_golden.safetensors")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = os.path.join(root, "tests", "Neurodecode.Tests", "Golden", "cbramod", "cbramod_golden.safetensors")
     write_safetensors(path, {k: v.numpy() for k, v in out.items()}, metadata)
     print(f"wrote {path}: " + ", ".join(f"{k} {tuple(v.shape)}" for k, v in out.items()) + f"; loss {loss.item():.6f}")
 
