@@ -77,5 +77,7 @@ public sealed record TrainData(string Pipeline, IReadOnlyList<string> Files, IRe
 
 /// <param name="Name">Registry name: <c>neurodecode models</c> lists them.</param>
 /// <param name="Config">Overrides of the model's reference config (snake_case keys).</param>
-/// <param name="Pretrained">A model folder whose weights initialise the backbone (fine-tuning after pretraining).</param>
-public sealed record TrainModel(string Name, JsonObject? Config = null, string? Pretrained = null);
+/// <param name="Pretrained">A CBraMod pretraining checkpoint (relative to the config) whose weights initialise the backbone.</param>
+/// <param name="HeadLr">Learning rate of the classification head when it differs from the backbone's (trainer.lr), as
+/// CBraMod's fine-tuning does (1e-4 backbone, 5e-4 head); models without a separate head refuse it.</param>
+public sealed record TrainModel(string Name, JsonObject? Config = null, string? Pretrained = null, double? HeadLr = null);

@@ -46,7 +46,7 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
         {
             result = model switch
             {
-                ITorchModel torchModel => TrainTorch(torchModel, training, options, progress, ct),
+                ITorchModel torchModel => TrainTorch(torchModel, config.Model, configDir, training, options, progress, ct),
                 CspLdaModel csp => FitCspLda(csp, training),
                 _ => throw new UsageException($"model '{entry.Name}' has no training path"),
             };
@@ -102,11 +102,19 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
         }
     }
 
-    private static TrainingResult TrainTorch(ITorchModel model, TrainingData data, TrainerOptions options,
-        IProgress<TrainingProgress>? progress, CancellationToken ct)
+    private static TrainingResult TrainTorch(ITorchModel model, TrainModel spec, string configDir, TrainingData data,
+        TrainerOptions options, IProgress<TrainingProgress>? progress, CancellationToken ct)
     {
         TorchRuntime.EnsureLoaded();
-        return new Trainer(options).Fit(model.Module, data, progress: progress, ct: ct);
+        var cbramod = model as Neurodecode.Models.Encoders.CBraMod.CBraModModel;
+        if ((spec.Pretrained is not null || spec.HeadLr is not null) && cbramod is null)
+            throw new UsageException($"model.pretrained and model.head_lr apply to cbramod only, not '{spec.Name}'");
+        if (spec.Pretrained is { } pretrained)
+            cbramod!.LoadBackbone(Path.GetFullPath(Path.Combine(configDir, pretrained)));
+        var groups = spec.HeadLr is { } headLr
+            ? ParameterGroup.BackboneAndHead(model.Module, Neurodecode.Models.Encoders.CBraMod.CBraModModel.IsHeadParameter, options.Lr, headLr)
+            : null;
+        return new Trainer(options).Fit(model.Module, data, groups, progress, ct);
     }
 
     /// <summary>CSP + LDA has no epochs: fit on the training windows, report validation and test once.</summary>
