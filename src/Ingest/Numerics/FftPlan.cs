@@ -254,6 +254,11 @@ public sealed class FftPlan
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private unsafe void Radix8(double* xr, double* xi, double* yr, double* yi, double* twr, double* twi)
         {
+            // Scratch for the scalar tail, allocated once per call: a stackalloc inside the loops would grow the stack every pass.
+            double* ar = stackalloc double[8];
+            double* ai = stackalloc double[8];
+            double* br = stackalloc double[8];
+            double* bi = stackalloc double[8];
             const double R = 0.70710678118654752440; // 1/√2
             int m = _m, s = _s, sm = s * m, sv = s & ~3;
             var vR = Vector256.Create(R);
@@ -306,8 +311,6 @@ public sealed class FftPlan
                 }
                 for (; q < s; q++)
                 {
-                    double* ar = stackalloc double[8];
-                    double* ai = stackalloc double[8];
                     for (int k = 0; k < 8; k++) { ar[k] = a0r[k * sm + q]; ai[k] = a0i[k * sm + q]; }
                     double t0r = ar[0] + ar[4], t0i = ai[0] + ai[4], t1r = ar[0] - ar[4], t1i = ai[0] - ai[4];
                     double t2r = ar[2] + ar[6], t2i = ai[2] + ai[6], t3r = ai[2] - ai[6], t3i = ar[6] - ar[2];
@@ -320,8 +323,6 @@ public sealed class FftPlan
                     double w1r = (o1r + o1i) * R, w1i = (o1i - o1r) * R;
                     double w2r = o2i, w2i = -o2r;
                     double w3r = (o3i - o3r) * R, w3i = -(o3r + o3i) * R;
-                    double* br = stackalloc double[8];
-                    double* bi = stackalloc double[8];
                     br[0] = e0r + o0r; bi[0] = e0i + o0i;
                     br[1] = e1r + w1r; bi[1] = e1i + w1i;
                     br[2] = e2r + w2r; bi[2] = e2i + w2i;

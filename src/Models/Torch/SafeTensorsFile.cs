@@ -58,6 +58,7 @@ public static class SafeTensorsFile
             stream.Write(len);
             stream.Write(json);
             for (int i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
+            Span<byte> b = stackalloc byte[4];
             foreach (var t in list)
             {
                 if (BitConverter.IsLittleEndian)
@@ -65,7 +66,6 @@ public static class SafeTensorsFile
                 else
                     foreach (float f in t.Data)
                     {
-                        Span<byte> b = stackalloc byte[4];
                         BinaryPrimitives.WriteSingleLittleEndian(b, f);
                         stream.Write(b);
                     }

@@ -22,7 +22,7 @@ public sealed record ResampleStep(double Sfreq, string Method = "fft") : Step
         {
             var plan = Resample.PlanFft(checked((int)input.NTimes), Sfreq, input.Sfreq);
             return new Resampled(this, input with { Sfreq = Sfreq, NTimes = plan.FinalLen }, input.Sfreq, 0, 0,
-                JsonSerializer.SerializeToNode(plan, PipelineJson.Options));
+                JsonSerializer.SerializeToNode(plan, PipelineJson.Options)!);
         }
         var design = new JsonObject { ["method"] = "polyphase", ["up"] = up, ["down"] = down, ["window"] = "('kaiser', 5.0)" };
         return new Resampled(this, input with { Sfreq = Sfreq, NTimes = (input.NTimes * up + down - 1) / down },
