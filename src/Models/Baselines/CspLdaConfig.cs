@@ -67,32 +67,7 @@ public sealed record CspLdaConfig(
             throw new ArgumentException($"tol ({Tol}) must be positive and finite");
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, PipelineJson.Options);
-
     /// <summary>Reads a config (snake_case keys, unknown keys refused) and validates it; errors are
     /// <see cref="ArgumentException"/>s naming the key or value.</summary>
-    public static CspLdaConfig FromJson(string json, string source = "csp_lda config")
-    {
-        CspLdaConfig? config;
-        try
-        {
-            config = JsonSerializer.Deserialize<CspLdaConfig>(json, PipelineJson.Options);
-        }
-        catch (JsonException e)
-        {
-            string where = e.Path is { Length: > 0 } p ? $" at {p}" : "";
-            throw new ArgumentException($"{source}{where}: {e.Message.Split('\n')[0].Trim()}", e);
-        }
-        if (config is null)
-            throw new ArgumentException($"{source}: empty config");
-        try
-        {
-            config.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new ArgumentException($"{source}: {e.Message}", e);
-        }
-        return config;
-    }
+    public static CspLdaConfig FromJson(string json, string source = "csp_lda config") => Parse<CspLdaConfig>(json, source);
 }

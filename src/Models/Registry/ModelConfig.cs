@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using Neurodecode.Preprocess.Steps;
 
 namespace Neurodecode.Models.Registry;
 
@@ -21,6 +23,36 @@ public abstract record ModelConfig(int NChans, int NOutputs, int NTimes, double 
         if (NOutputs < 1) throw new ArgumentException($"n_outputs ({NOutputs}) must be at least 1");
         if (NTimes < 1) throw new ArgumentException($"n_times ({NTimes}) must be at least 1");
         if (!(Sfreq > 0)) throw new ArgumentException($"sfreq ({Sfreq}) must be positive");
+    }
+
+    /// <summary>The config as JSON (snake_case), with every key of the concrete model's record.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, GetType(), PipelineJson.Options);
+
+    /// <summary>Reads a <typeparamref name="T"/> (snake_case keys, unknown keys refused) and validates it; errors are
+    /// <see cref="ArgumentException"/>s starting with <paramref name="source"/> and naming the key or value.</summary>
+    protected static T Parse<T>(string json, string source) where T : ModelConfig
+    {
+        T? config;
+        try
+        {
+            config = JsonSerializer.Deserialize<T>(json, PipelineJson.Options);
+        }
+        catch (JsonException e)
+        {
+            string where = e.Path is { Length: > 0 } p ? $" at {p}" : "";
+            throw new ArgumentException($"{source}{where}: {e.Message.Split('\n')[0].Trim()}", e);
+        }
+        if (config is null)
+            throw new ArgumentException($"{source}: empty config");
+        try
+        {
+            config.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{source}: {e.Message}", e);
+        }
+        return config;
     }
 }
 

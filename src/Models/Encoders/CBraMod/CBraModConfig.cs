@@ -124,8 +124,6 @@ public sealed record CBraModConfig(
                 $"n_outputs ({NOutputs}) must equal d_model ({DModel}) for the embedding head (classifiers: head all_patch_reps or avg_pool)");
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
-
     /// <summary>Reads a config (snake_case keys, unknown keys refused) and validates it.</summary>
     public static CBraModConfig FromJson(string json, string source = "cbramod config")
     {

@@ -130,32 +130,7 @@ public sealed record EEGNetConfig(
         if (value < 1) throw new ArgumentException($"{name} ({value}) must be at least 1");
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, PipelineJson.Options);
-
     /// <summary>Reads a config (snake_case keys, unknown keys refused) and validates it; errors are
     /// <see cref="ArgumentException"/>s naming the key or value.</summary>
-    public static EEGNetConfig FromJson(string json, string source = "eegnet config")
-    {
-        EEGNetConfig? config;
-        try
-        {
-            config = JsonSerializer.Deserialize<EEGNetConfig>(json, PipelineJson.Options);
-        }
-        catch (JsonException e)
-        {
-            string where = e.Path is { Length: > 0 } p ? $" at {p}" : "";
-            throw new ArgumentException($"{source}{where}: {e.Message.Split('\n')[0].Trim()}", e);
-        }
-        if (config is null)
-            throw new ArgumentException($"{source}: empty config");
-        try
-        {
-            config.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new ArgumentException($"{source}: {e.Message}", e);
-        }
-        return config;
-    }
+    public static EEGNetConfig FromJson(string json, string source = "eegnet config") => Parse<EEGNetConfig>(json, source);
 }
