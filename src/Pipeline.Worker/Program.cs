@@ -8,6 +8,7 @@ var root = new RootCommand("neurodecode: read, preprocess and decode EEG, MEG an
     ConvertCommand.Create(),
     PreprocessCommand.Create(),
     ModelsCommand.Create(),
+    PretrainCommand.Create(),
     TrainCommand.Create(),
     EvaluateCommand.Create(),
     BenchCommand.Create(),

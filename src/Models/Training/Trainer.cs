@@ -325,7 +325,7 @@ public sealed class Trainer
     }
 
     /// <summary>A detached copy of every parameter and buffer.</summary>
-    private static Dictionary<string, Tensor> CopyState(nn.Module model)
+    internal static Dictionary<string, Tensor> CopyState(nn.Module model)
     {
         using var _ = no_grad();
         var copy = new Dictionary<string, Tensor>();
@@ -337,14 +337,14 @@ public sealed class Trainer
         return copy;
     }
 
-    private static void LoadState(nn.Module model, Dictionary<string, Tensor> state)
+    internal static void LoadState(nn.Module model, Dictionary<string, Tensor> state)
     {
         using var _ = no_grad();
         foreach (var (name, t) in model.state_dict())
             t.copy_(state[name]);
     }
 
-    private static void DisposeAll(Dictionary<string, Tensor>? state)
+    internal static void DisposeAll(Dictionary<string, Tensor>? state)
     {
         if (state is null) return;
         foreach (var t in state.Values) t.Dispose();

@@ -20,22 +20,26 @@ public sealed record TrainConfig(
     TrainerOptions? Trainer = null,
     string? Description = null)
 {
-    public static TrainConfig Load(string path)
+    public static TrainConfig Load(string path) => ConfigFile.Load<TrainConfig>(path, c => c.Trainer?.Validate(), "trainer");
+}
+
+/// <summary>Reads a run config (train, pretrain) strictly: unknown keys, wrong types and invalid values are one-line
+/// usage errors naming the file and the JSON path.</summary>
+public static class ConfigFile
+{
+    public static T Load<T>(string path, Action<T> validate, string validatedPart) where T : class
     {
         try
         {
-            var config = JsonSerializer.Deserialize<TrainConfig>(File.ReadAllText(path), PipelineJson.Options)
+            var config = JsonSerializer.Deserialize<T>(File.ReadAllText(path), PipelineJson.Options)
                 ?? throw new UsageException($"{path}: empty config");
-            config.Trainer?.Validate();
+            try { validate(config); }
+            catch (ArgumentException e) { throw new UsageException($"{path}: {validatedPart}: {e.Message}"); }
             return config;
         }
         catch (JsonException e)
         {
             throw new UsageException($"{path}{(e.Path is { Length: > 0 } p ? " at " + p : "")}: {e.Message.Split('\n')[0]}");
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException($"{path}: trainer: {e.Message}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -24,10 +24,14 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
 
     public sealed record Outcome(string ModelDir, TrainingResult Result, SubjectSplit Split, int NTrain, int NVal, int NTest);
 
-    public async Task<Outcome> RunAsync(string configPath, string modelDir, IProgress<TrainingProgress>? progress, CancellationToken ct)
+    /// <param name="pretrained">Overrides the config's <c>model.pretrained</c> (relative to the working folder).</param>
+    public async Task<Outcome> RunAsync(string configPath, string modelDir, IProgress<TrainingProgress>? progress, CancellationToken ct,
+        string? pretrained = null)
     {
         var config = TrainConfig.Load(configPath);
         string configDir = Path.GetDirectoryName(Path.GetFullPath(configPath))!;
+        if (pretrained is not null)
+            config = config with { Model = config.Model with { Pretrained = Path.GetFullPath(pretrained) } };
         var entry = Lookup(config.Model.Name);
         var spec = PipelineSpec.Load(Path.Combine(configDir, config.Data.Pipeline));
         var files = config.Data.ResolveFiles(configDir);
@@ -79,8 +83,9 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
             subset.Windows.Select((w, i) => w with { ClassId = y[i], Label = keep[(int)y[i]] }).ToList()), keep);
     }
 
-    /// <summary>The reference config, overridden by the config file's keys, sized to the data.</summary>
-    private static ModelConfig ModelConfigFor(ModelEntry entry, JsonObject? overrides, WindowDataset data, int nClasses, double sfreq)
+    /// <summary>The reference config, overridden by the config file's keys, sized to the data (and to the classes when
+    /// <paramref name="nOutputs"/> is given; an embedding keeps its own width).</summary>
+    internal static ModelConfig ModelConfigFor(ModelEntry entry, JsonObject? overrides, WindowDataset data, int? nOutputs, double sfreq)
     {
         var reference = entry.ReferenceConfig();
         var node = JsonSerializer.SerializeToNode(reference, entry.ConfigType, PipelineJson.Options)!.AsObject();
@@ -88,7 +93,7 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
             node[key] = value?.DeepClone();
         node["n_chans"] = data.NChans;
         node["n_times"] = data.NTimes;
-        node["n_outputs"] = nClasses;
+        if (nOutputs is int n) node["n_outputs"] = n;
         node["sfreq"] = sfreq;
         try
         {
@@ -110,7 +115,14 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
         if ((spec.Pretrained is not null || spec.HeadLr is not null) && cbramod is null)
             throw new UsageException($"model.pretrained and model.head_lr apply to cbramod only, not '{spec.Name}'");
         if (spec.Pretrained is { } pretrained)
-            cbramod!.LoadBackbone(Path.GetFullPath(Path.Combine(configDir, pretrained)));
+        {
+            // A pretraining folder (what `neurodecode pretrain` writes) or a checkpoint file.
+            string path = Path.GetFullPath(Path.Combine(configDir, pretrained));
+            if (Directory.Exists(path)) path = Path.Combine(path, WeightsFile);
+            if (!File.Exists(path)) throw new UsageException($"model.pretrained: {pretrained}: no such checkpoint (looked for {path})");
+            try { cbramod!.LoadBackbone(path); }
+            catch (InvalidDataException e) { throw new UsageException($"model.pretrained: {path}: {e.Message.Split('\n')[0]}"); }
+        }
         var groups = spec.HeadLr is { } headLr
             ? ParameterGroup.BackboneAndHead(model.Module, Neurodecode.Models.Encoders.CBraMod.CBraModModel.IsHeadParameter, options.Lr, headLr)
             : null;

@@ -13,11 +13,13 @@ public static class TrainCommand
     {
         var config = new Option<string>("--config") { Description = "training config, e.g. datasets/benchmarks/physionet-mi-lr-csp-lda.json", Required = true };
         var output = new Option<string>("--out") { Description = "model folder to write", Required = true };
-        var command = new Command("train", "train a model; writes weights, config, pipeline, split and metrics") { config, output };
+        var pretrained = new Option<string?>("--pretrained") { Description = "start CBraMod from this pretraining folder or checkpoint (overrides model.pretrained)" };
+        var command = new Command("train", "train a model; writes weights, config, pipeline, split and metrics") { config, output, pretrained };
         command.SetAction((parse, ct) => CommandHost.RunAsync("train", async (services, token) =>
         {
             var job = services.GetRequiredService<TrainJob>();
-            var outcome = await job.RunAsync(parse.GetRequiredValue(config), parse.GetRequiredValue(output), new ConsoleProgress(), token);
+            var outcome = await job.RunAsync(parse.GetRequiredValue(config), parse.GetRequiredValue(output), new ConsoleProgress(), token,
+                parse.GetValue(pretrained));
             var inv = CultureInfo.InvariantCulture;
             var r = outcome.Result;
             Console.Out.WriteLine(string.Format(inv, "windows train/val/test {0}/{1}/{2}; best epoch {3} ({4} {5:0.0000} on validation)",

@@ -1,34 +1,66 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Neurodecode.Models.Native;
+using Neurodecode.Models.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Neurodecode.Models.Encoders.CBraMod;
 
-/// <summary>Settings of the <see cref="MaskedPatchPretraining.Pretrain"/> smoke loop; defaults are the reference's recipe.</summary>
-/// <param name="Steps">Optimizer steps (batches); the cosine schedule spans them all (T_max = steps).</param>
-/// <param name="BatchSize">Windows per batch (reference 128).</param>
+/// <summary>Masked-patch pretraining settings; defaults are the reference's recipe (<c>pretrain_main.py</c>) except
+/// the batch size (reference 128) and the epochs (reference 40), which a 2-core machine cannot afford.</summary>
+/// <param name="Epochs">Passes over the training windows; the cosine schedule spans them all (per step).</param>
+/// <param name="BatchSize">Windows per batch.</param>
 /// <param name="Lr">AdamW learning rate (reference 5e-4).</param>
 /// <param name="WeightDecay">AdamW weight decay (reference 5e-2).</param>
 /// <param name="EtaMin">Cosine schedule floor (reference 1e-5).</param>
-/// <param name="ClipNorm">Gradient-norm clip (reference 1.0); 0 turns it off.</param>
+/// <param name="MaxGradNorm">Gradient-norm clip (reference 1.0); null turns it off.</param>
 /// <param name="MaskRatio">Probability that a (channel, patch) cell is masked (reference 0.5).</param>
-/// <param name="Seed">Seeds the batch order and the masks.</param>
+/// <param name="Seed">Seeds torch (weights), the batch order and the masks.</param>
 public sealed record PretrainOptions(
-    int Steps = 10,
-    int BatchSize = 8,
+    int Epochs = 5,
+    int BatchSize = 64,
     double Lr = 5e-4,
     double WeightDecay = 5e-2,
     double EtaMin = 1e-5,
-    double ClipNorm = 1.0,
+    double? MaxGradNorm = 1.0,
     double MaskRatio = 0.5,
-    long Seed = 42);
+    long Seed = 3407)
+{
+    public void Validate()
+    {
+        if (Epochs < 1) throw new ArgumentException($"epochs ({Epochs}) must be at least 1");
+        if (BatchSize < 1) throw new ArgumentException($"batch_size ({BatchSize}) must be at least 1");
+        if (!(Lr >= 0)) throw new ArgumentException($"lr ({Lr}) must be non-negative");
+        if (!(WeightDecay >= 0)) throw new ArgumentException($"weight_decay ({WeightDecay}) must be non-negative");
+        if (!(EtaMin >= 0)) throw new ArgumentException($"eta_min ({EtaMin}) must be non-negative");
+        if (MaxGradNorm is double g && !(g > 0)) throw new ArgumentException($"max_grad_norm ({g}) must be positive");
+        if (!(MaskRatio > 0 && MaskRatio <= 1)) throw new ArgumentException($"mask_ratio ({MaskRatio}) must be in (0, 1]");
+    }
+}
+
+/// <summary>One pretraining epoch: mean masked-patch MSE on the training windows (as optimised) and on the
+/// validation windows (fixed masks, eval mode), the learning rate at its last step, and its speed.</summary>
+public sealed record PretrainEpoch(int Epoch, double TrainLoss, double ValLoss, bool Improved, double Lr, double Seconds,
+    double WindowsPerSecond);
+
+/// <summary>
+/// What pretraining reached: the epoch with the lowest validation masked MSE (its weights are the model's on
+/// return), that MSE next to the zero baseline (predicting every masked patch as 0, i.e. the mean power of the
+/// masked samples: what a network that learned nothing scores on this high-passed data), and the curves.
+/// </summary>
+public sealed record PretrainingResult(int BestEpoch, double BestValLoss, double ZeroBaselineValLoss,
+    IReadOnlyList<PretrainEpoch> Curves, long Seed, long Steps, double TrainSeconds, double TrainWindowsPerSecond)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, Metrics.Json);
+}
 
 /// <summary>
 /// CBraMod's self-supervised objective (reference <c>pretrain_trainer.py</c>): every (channel, patch) cell is masked
 /// independently with probability mask_ratio, masked patches enter the network as <c>mask_encoding</c> (zeros), and
 /// the loss is the mean squared error between <c>proj_out</c>'s reconstruction and the input over the masked patches
-/// only (all patch_len samples of each). The optimizer loop of real runs lives in Models/Training; <see cref="Pretrain"/>
-/// is a small self-contained loop (AdamW, cosine schedule per step, gradient clipping) for smoke tests.
+/// only (all patch_len samples of each). <see cref="Pretrain"/> is the optimisation loop.
 /// </summary>
 public static class MaskedPatchPretraining
 {
@@ -65,58 +97,130 @@ public static class MaskedPatchPretraining
     }
 
     /// <summary>
-    /// A few steps of masked-patch pretraining on windows (n, n_chans, n_times) of <paramref name="model"/>'s shape
-    /// (the embedding-head model: the pretraining network). Leaves the model in eval mode. Returns each step's
-    /// training loss.
+    /// Masked-patch pretraining of <paramref name="model"/> (the embedding-head model: the pretraining network) on
+    /// windows (n, n_chans, n_times) of its shape: AdamW, cosine schedule per step, gradient clipping, the batches in
+    /// a seeded order per epoch and a fresh Bernoulli mask per batch. After each epoch the validation windows are
+    /// scored with masks drawn once from the seed, so epochs compare on the same cells; the epoch with the lowest
+    /// validation MSE is kept. torch is seeded with <see cref="PretrainOptions.Seed"/> first: seed before creating
+    /// the model too for reproducible weights. Leaves the model in eval mode.
     /// </summary>
-    public static IReadOnlyList<float> Pretrain(CBraModModel model, float[] windows, int nWindows, PretrainOptions options)
+    public static PretrainingResult Pretrain(CBraModModel model, WindowDataset train, WindowDataset val, PretrainOptions options,
+        IProgress<TrainingProgress>? progress = null, IProgress<PretrainEpoch>? epochDone = null, CancellationToken ct = default)
     {
+        options.Validate();
         var config = model.Config;
-        long per = (long)config.NChans * config.NTimes;
-        if (nWindows < 1 || windows.Length != nWindows * per)
-            throw new ArgumentException($"windows hold {windows.Length} values, not {nWindows} x {config.NChans} x {config.NTimes}");
-        if (options.Steps < 1 || options.BatchSize < 1)
-            throw new ArgumentException($"steps ({options.Steps}) and batch_size ({options.BatchSize}) must be at least 1");
+        foreach (var (part, set) in new[] { ("training", train), ("validation", val) })
+        {
+            if (set.Count == 0) throw new ArgumentException($"no {part} windows to pretrain on");
+            if (set.NChans != config.NChans || set.NTimes != config.NTimes)
+                throw new ArgumentException($"{part} windows are {set.NChans} x {set.NTimes}, the model takes {config.NChans} x {config.NTimes}");
+        }
+        TorchRuntime.EnsureLoaded();
+        manual_seed(options.Seed);
         var net = model.Net;
         var parameters = net.parameters().Where(p => p.requires_grad).ToList();
-        using var optimizer = optim.AdamW(parameters, lr: options.Lr, weight_decay: options.WeightDecay);
-        var scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max: options.Steps, eta_min: options.EtaMin);
+        using var optimizer = optim.AdamW(parameters, lr: options.Lr, beta1: 0.9, beta2: 0.999, weight_decay: options.WeightDecay);
+        var group = optimizer.ParamGroups.Single();
+        int batchesPerEpoch = train.Batches(options.BatchSize, shuffle: false).Length;
+        var schedule = new LrSchedule((long)options.Epochs * batchesPerEpoch, options.EtaMin);
         using var generator = new Generator((ulong)options.Seed);
-        using var all = tensor(windows, [nWindows, config.NChans, config.NPatches, config.PatchLen], dtype: ScalarType.Float32);
-        var order = new Random((int)options.Seed);
-        int[] perm = Enumerable.Range(0, nWindows).ToArray();
-        int cursor = nWindows;
+        var valMasks = ValidationMasks(val, options, config);
 
-        var losses = new List<float>(options.Steps);
-        model.Train();
+        var curves = new List<PretrainEpoch>();
+        Dictionary<string, Tensor>? best = null;
+        double bestLoss = double.PositiveInfinity, trainSeconds = 0;
+        long step = 0, trainedWindows = 0;
         try
         {
-            for (int step = 0; step < options.Steps; step++)
+            for (int epoch = 1; epoch <= options.Epochs; epoch++)
             {
-                using var scope = NewDisposeScope();
-                int b = Math.Min(options.BatchSize, nWindows);
-                var idx = new long[b];
-                for (int i = 0; i < b; i++)
+                var clock = Stopwatch.StartNew();
+                model.Train();
+                var batches = train.Batches(options.BatchSize, shuffle: true, options.Seed, epoch);
+                double lossSum = 0;
+                for (int b = 0; b < batches.Length; b++)
                 {
-                    if (cursor == nWindows) { order.Shuffle(perm); cursor = 0; }
-                    idx[i] = perm[cursor++];
+                    ct.ThrowIfCancellationRequested();
+                    group.LearningRate = schedule.LearningRate(options.Lr, step);
+                    double loss;
+                    using (NewDisposeScope())
+                    {
+                        var (x, _) = train.Batch(batches[b], config.PatchLen);
+                        var mask = GenerateMask(batches[b].Length, config.NChans, config.NPatches, options.MaskRatio, generator);
+                        optimizer.zero_grad();
+                        var lossT = MaskedLoss(net, x, mask);
+                        lossT.backward();
+                        if (options.MaxGradNorm is double maxNorm)
+                            nn.utils.clip_grad_norm_(parameters, maxNorm);
+                        optimizer.step();
+                        loss = lossT.item<float>();
+                    }
+                    if (!double.IsFinite(loss))
+                        throw new InvalidOperationException($"pretraining epoch {epoch} batch {b + 1}: loss is {loss}");
+                    lossSum += loss * batches[b].Length;
+                    step++;
+                    progress?.Report(new TrainingProgress(epoch, options.Epochs, b + 1, batches.Length, loss));
                 }
-                var batch = all.index_select(0, tensor(idx));
-                var mask = GenerateMask(b, config.NChans, config.NPatches, options.MaskRatio, generator);
-                optimizer.zero_grad();
-                var loss = MaskedLoss(net, batch, mask);
-                loss.backward();
-                if (options.ClipNorm > 0)
-                    nn.utils.clip_grad_norm_(parameters, options.ClipNorm);
-                optimizer.step();
-                scheduler.step();
-                losses.Add(loss.item<float>());
+                double seconds = clock.Elapsed.TotalSeconds;
+                trainSeconds += seconds;
+                trainedWindows += train.Count;
+                model.Eval();
+                double valLoss = MaskedMse(net, val, valMasks, config.PatchLen, zeroBaseline: false);
+                bool improved = valLoss < bestLoss;
+                if (improved)
+                {
+                    bestLoss = valLoss;
+                    Trainer.DisposeAll(best);
+                    best = Trainer.CopyState(net);
+                }
+                var record = new PretrainEpoch(epoch, lossSum / train.Count, valLoss, improved,
+                    schedule.LearningRate(options.Lr, step - 1), clock.Elapsed.TotalSeconds, train.Count / seconds);
+                curves.Add(record);
+                epochDone?.Report(record);
             }
+            if (best is null)
+                throw new InvalidOperationException("validation masked MSE was NaN at every epoch; no state to keep");
+            Trainer.LoadState(net, best);
+            double zero = MaskedMse(net, val, valMasks, config.PatchLen, zeroBaseline: true);
+            return new PretrainingResult(curves.First(c => c.ValLoss == bestLoss).Epoch, bestLoss, zero, curves, options.Seed, step,
+                trainSeconds, trainedWindows / trainSeconds);
         }
         finally
         {
+            Trainer.DisposeAll(best);
+            foreach (var m in valMasks) m.Dispose();
             model.Eval();
         }
-        return losses;
+    }
+
+    /// <summary>The validation masks, one per evaluation batch, drawn from a generator of their own so that the
+    /// training masks do not depend on the validation set's size.</summary>
+    private static List<Tensor> ValidationMasks(WindowDataset val, PretrainOptions options, CBraModConfig config)
+    {
+        using var generator = new Generator((ulong)options.Seed ^ 0x9E3779B97F4A7C15UL);
+        return val.Batches(EvalBatchSize, shuffle: false)
+            .Select(b => GenerateMask(b.Length, config.NChans, config.NPatches, options.MaskRatio, generator))
+            .ToList();
+    }
+
+    private const int EvalBatchSize = 64;
+
+    /// <summary>Squared error summed over all masked samples of <paramref name="data"/>, divided by their number —
+    /// of the reconstruction, or of predicting 0 when <paramref name="zeroBaseline"/>.</summary>
+    private static double MaskedMse(CBraModNet net, WindowDataset data, List<Tensor> masks, int patchLen, bool zeroBaseline)
+    {
+        using var _ = no_grad();
+        double sum = 0, cells = 0;
+        var batches = data.Batches(EvalBatchSize, shuffle: false);
+        for (int b = 0; b < batches.Length; b++)
+        {
+            using var scope = NewDisposeScope();
+            var (x, _) = data.Batch(batches[b], patchLen);
+            var m = masks[b];
+            var error = zeroBaseline ? x : net.Reconstruct(x, m) - x;
+            sum += (error.square().sum(-1) * m).sum().item<float>();
+            cells += m.sum().item<float>();
+        }
+        return sum / (cells * patchLen);
     }
 }
