@@ -31,6 +31,8 @@ public sealed class ModelDir : IDisposable
         try
         {
             var config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+            if (config["evaluation"] is { } evaluation)
+                throw new UsageException($"{dir}: holds {evaluation} cross-validation results, not a model to decode with");
             var entry = ModelRegistry.Get(config["model"]!.GetValue<string>());
             var modelConfig = (ModelConfig)config["model_config"]!.Deserialize(entry.ConfigType, PipelineJson.Options)!;
             modelConfig.Validate();

@@ -10,17 +10,35 @@ namespace Neurodecode.Pipeline.Worker.Batch;
 /// <summary>
 /// A training run as written in <c>datasets/benchmarks/*.json</c>: which recordings through which preprocess pipeline
 /// (paths and globs relative to the config file), which classes, which model (a registry name plus overrides of its
-/// reference config; n_chans, n_times, n_outputs and sfreq come from the data), the subject-wise split and the trainer.
+/// reference config; n_chans, n_times, n_outputs and sfreq come from the data), the subject-wise split (or a
+/// within-subject k-fold) and the trainer.
 /// </summary>
 public sealed record TrainConfig(
     string Name,
     TrainData Data,
     TrainModel Model,
-    SubjectSplitSpec Split,
+    SubjectSplitSpec? Split = null,
     TrainerOptions? Trainer = null,
-    string? Description = null)
+    string? Description = null,
+    WithinSubjectSpec? WithinSubject = null)
 {
-    public static TrainConfig Load(string path) => ConfigFile.Load<TrainConfig>(path, c => c.Trainer?.Validate(), "trainer");
+    public static TrainConfig Load(string path) => ConfigFile.Load<TrainConfig>(path, c =>
+    {
+        if ((c.Split is null) == (c.WithinSubject is null))
+            throw new ArgumentException("give either split (subject-wise train/val/test) or within_subject (k-fold per subject), not both or neither");
+        c.WithinSubject?.Validate();
+        c.Trainer?.Validate();
+    }, "config");
+}
+
+/// <summary>MOABB's WithinSessionEvaluation: stratified k-fold inside each subject (and session), a model per fold;
+/// trained networks hold out the next fold for model selection.</summary>
+public sealed record WithinSubjectSpec(int K = 5, long Seed = 42)
+{
+    public void Validate()
+    {
+        if (K < 2) throw new ArgumentException($"within_subject.k ({K}) must be at least 2");
+    }
 }
 
 /// <summary>Reads a run config (train, pretrain) strictly: unknown keys, wrong types and invalid values are one-line

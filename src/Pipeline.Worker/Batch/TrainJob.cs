@@ -22,7 +22,10 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
 {
     public const string WeightsFile = "model.bin";
 
-    public sealed record Outcome(string ModelDir, TrainingResult Result, SubjectSplit Split, int NTrain, int NVal, int NTest);
+    /// <summary>What a run produced: a model with its subject-wise split and scores, or (within_subject) the folds'
+    /// scores and no model.</summary>
+    public sealed record Outcome(string ModelDir, TrainingResult? Result, SubjectSplit? Split, int NTrain, int NVal, int NTest,
+        CrossValidationResult? WithinSubject = null);
 
     /// <param name="pretrained">Overrides the config's <c>model.pretrained</c> (relative to the working folder).</param>
     public async Task<Outcome> RunAsync(string configPath, string modelDir, IProgress<TrainingProgress>? progress, CancellationToken ct,
@@ -38,25 +41,97 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
 
         var windowed = await preprocess.WindowAsync(spec, files, jobs: 2, ct);
         var (data, classes) = Dataset(windowed.Sets, spec, config.Data.Classes);
-        var split = config.Split.Resolve(data.Windows.Select(w => w.Subject ?? "").Distinct());
-        var idx = split.Assign(data.Windows);
+        var modelConfig = ModelConfigFor(entry, config.Model.Config, data, classes.Count, windowed.Resolved[0].Output.Sfreq);
+        var options = config.Trainer ?? new TrainerOptions();
+        TorchRuntime.EnsureLoaded();
+        if (config.WithinSubject is { } within)
+            return await RunWithinSubjectAsync(within, entry, modelConfig, config, configDir, spec, data, classes, options, modelDir, ct);
+
+        SubjectSplit split;
+        SplitIndices idx;
+        try
+        {
+            split = config.Split!.Resolve(data.Windows.Select(w => w.Subject ?? "").Distinct());
+            idx = split.Assign(data.Windows);
+        }
+        catch (ArgumentException e) { throw new UsageException("split: " + e.Message); }
         var training = new TrainingData(data.Subset(idx.Train), data.Subset(idx.Val), idx.Test.Length > 0 ? data.Subset(idx.Test) : null, classes);
         logger.LogInformation("{Train}/{Val}/{Test} windows for subjects {Subjects}", idx.Train.Length, idx.Val.Length, idx.Test.Length, split.ToJson());
 
-        var modelConfig = ModelConfigFor(entry, config.Model.Config, data, classes.Count, windowed.Resolved[0].Output.Sfreq);
-        var options = config.Trainer ?? new TrainerOptions();
         TrainingResult result;
-        using (var model = entry.Create(modelConfig))
+        using (var model = Create(entry, modelConfig, options))
         {
-            result = model switch
-            {
-                ITorchModel torchModel => TrainTorch(torchModel, config.Model, configDir, training, options, progress, ct),
-                CspLdaModel csp => FitCspLda(csp, training),
-                _ => throw new UsageException($"model '{entry.Name}' has no training path"),
-            };
+            result = Fit(model, entry, config.Model, configDir, training, options, progress, ct);
             await WriteModelDirAsync(modelDir, model, modelConfig, config, spec, classes, split, result, ct);
         }
         return new Outcome(modelDir, result, split, idx.Train.Length, idx.Val.Length, idx.Test.Length);
+    }
+
+    /// <summary>A fresh model whose initial weights follow the trainer's seed, not the process's history.</summary>
+    private static IDecoderModel Create(ModelEntry entry, ModelConfig modelConfig, TrainerOptions options)
+    {
+        TorchSharp.torch.manual_seed(options.Seed);
+        return entry.Create(modelConfig);
+    }
+
+    private static TrainingResult Fit(IDecoderModel model, ModelEntry entry, TrainModel spec, string configDir, TrainingData data,
+        TrainerOptions options, IProgress<TrainingProgress>? progress, CancellationToken ct) => model switch
+        {
+            ITorchModel torchModel => TrainTorch(torchModel, spec, configDir, data, options, progress, ct),
+            CspLdaModel csp => FitCspLda(csp, data),
+            _ => throw new UsageException($"model '{entry.Name}' has no training path"),
+        };
+
+    /// <summary>
+    /// MOABB's within-session evaluation: per subject (and session) stratified k-fold, a fresh model per fold (the
+    /// same seed each time), each test fold scored once. Networks select their epoch on the next fold
+    /// (<see cref="WithinSubjectKFold"/>); CSP + LDA fits on all other folds. Writes config.json, pipeline.json,
+    /// folds.json and metrics.json — no weights: k·subjects models answer the question "how decodable is each
+    /// subject", none of them is the model to deploy.
+    /// </summary>
+    private async Task<Outcome> RunWithinSubjectAsync(WithinSubjectSpec within, ModelEntry entry, ModelConfig modelConfig,
+        TrainConfig config, string configDir, PipelineSpec spec, WindowDataset data, IReadOnlyList<string> classes,
+        TrainerOptions options, string outDir, CancellationToken ct)
+    {
+        bool network;
+        using (var probe = entry.Create(modelConfig)) network = probe is ITorchModel;
+        IReadOnlyList<WithinSubjectFold> folds;
+        try { folds = WithinSubjectKFold.Split(data.Windows, within.K, within.Seed, validationFold: network); }
+        catch (ArgumentException e) { throw new UsageException("within_subject: " + e.Message); }
+
+        var results = new List<FoldResult>(folds.Count);
+        foreach (var fold in folds)
+        {
+            ct.ThrowIfCancellationRequested();
+            // CSP + LDA needs no validation windows; it is scored on the test fold in their place.
+            var test = data.Subset(fold.Test);
+            var training = new TrainingData(data.Subset(fold.Train), network ? data.Subset(fold.Val) : test, test, classes);
+            using var model = Create(entry, modelConfig, options);
+            TrainingResult r;
+            try { r = Fit(model, entry, config.Model, configDir, training, options, null, ct); }
+            catch (ArgumentException e) { throw new UsageException($"subject {fold.Subject} fold {fold.Fold}: {e.Message}"); }
+            results.Add(new FoldResult(fold.Subject, fold.Session, fold.Fold, fold.Train.Length, fold.Val.Length, fold.Test.Length,
+                r.BestEpoch, r.Test!));
+            logger.LogInformation("subject {Subject} fold {Fold}: balanced accuracy {BalancedAccuracy:0.0000} on {N} windows",
+                fold.Subject, fold.Fold, r.Test!.BalancedAccuracy, fold.Test.Length);
+        }
+        var cv = CrossValidationResult.Summarise(within.K, within.Seed, results);
+        var configJson = new JsonObject
+        {
+            ["model"] = modelConfig.Model,
+            ["model_config"] = JsonSerializer.SerializeToNode(modelConfig, modelConfig.GetType(), PipelineJson.Options),
+            ["classes"] = new JsonArray(classes.Select(c => (JsonNode)c).ToArray()),
+            ["evaluation"] = cv.Evaluation,
+            ["training"] = JsonSerializer.SerializeToNode(config, PipelineJson.Options),
+        };
+        await OutputFolder.WriteAsync(outDir, async temp =>
+        {
+            await File.WriteAllTextAsync(Path.Combine(temp, "config.json"), configJson.ToJsonString(PipelineJson.Options) + "\n", ct);
+            await File.WriteAllTextAsync(Path.Combine(temp, "pipeline.json"), spec.ToJson() + "\n", ct);
+            await File.WriteAllTextAsync(Path.Combine(temp, "folds.json"), WithinSubjectKFold.ToJson(folds) + "\n", ct);
+            await File.WriteAllTextAsync(Path.Combine(temp, "metrics.json"), cv.ToJson() + "\n", ct);
+        });
+        return new Outcome(outDir, null, null, 0, 0, results.Sum(r => r.NTest), cv);
     }
 
     private static ModelEntry Lookup(string name)

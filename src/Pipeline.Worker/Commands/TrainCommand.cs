@@ -21,7 +21,17 @@ public static class TrainCommand
             var outcome = await job.RunAsync(parse.GetRequiredValue(config), parse.GetRequiredValue(output), new ConsoleProgress(), token,
                 parse.GetValue(pretrained));
             var inv = CultureInfo.InvariantCulture;
-            var r = outcome.Result;
+            if (outcome.WithinSubject is { } cv)
+            {
+                foreach (var s in cv.Subjects)
+                    Console.Out.WriteLine(string.Format(inv, "subject {0}: balanced accuracy {1:0.0000}, kappa {2:0.0000}, {3} {4:0.0000} ({5} folds, {6} windows)",
+                        s.Subject, s.BalancedAccuracy, s.CohenKappa, cv.ScoreMetric, s.Score, s.NFolds, s.NWindows));
+                Console.Out.WriteLine(string.Format(inv, "within-subject {0}-fold, mean over {1} subjects: balanced accuracy {2:0.0000}, kappa {3:0.0000}, {4} {5:0.0000}",
+                    cv.K, cv.Subjects.Count, cv.MeanBalancedAccuracy, cv.MeanCohenKappa, cv.ScoreMetric, cv.MeanScore));
+                Console.Out.WriteLine($"results written to {outcome.ModelDir}");
+                return CommandHost.ExitOk;
+            }
+            var r = outcome.Result!;
             Console.Out.WriteLine(string.Format(inv, "windows train/val/test {0}/{1}/{2}; best epoch {3} ({4} {5:0.0000} on validation)",
                 outcome.NTrain, outcome.NVal, outcome.NTest, r.BestEpoch, r.SelectionMetric, r.BestValScore));
             if (r.Test is { } test)

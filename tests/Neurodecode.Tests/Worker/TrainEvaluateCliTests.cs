@@ -6,7 +6,8 @@ namespace Neurodecode.Tests.Worker;
 /// <summary>train and evaluate through the real executable on real EEGMMIDB runs (CSP + LDA keeps it fast).</summary>
 public class TrainEvaluateCliTests
 {
-    private static string Config(TempDir tmp, string model = "csp_lda", string extra = "")
+    private static string Config(TempDir tmp, string model = "csp_lda", string extra = "",
+        string evaluation = "\"split\": {\"n_val\": 1, \"n_test\": 1, \"seed\": 3}")
     {
         string pipeline = Path.Combine(TestPaths.RepoRoot, "datasets", "pipelines", "moabb-mi-8-32.json").Replace("\\", "/");
         var files = new[] { "S001", "S002", "S003", "S004", "S005" }.SelectMany(s => new[] { $"{s}/{s}R04.edf", $"{s}/{s}R08.edf" })
@@ -14,7 +15,7 @@ public class TrainEvaluateCliTests
         string path = tmp.File("config.json");
         File.WriteAllText(path, $$"""
             {"name": "test", "data": {"pipeline": "{{pipeline}}", "files": [{{string.Join(", ", files)}}], "classes": ["left_fist", "right_fist"]},
-             "model": {"name": "{{model}}"}, "split": {"n_val": 1, "n_test": 1, "seed": 3}{{extra}}}
+             "model": {"name": "{{model}}"}, {{evaluation}}{{extra}}}
             """);
         return path;
     }
@@ -83,5 +84,43 @@ public class TrainEvaluateCliTests
         Assert.Equal(2, foreign.ExitCode);
         Assert.Contains("cannot load the model", foreign.Stderr);
         Assert.Single(foreign.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void Within_subject_k_fold_scores_every_subject_reproducibly_and_writes_no_model()
+    {
+        using var tmp = TestPaths.TempDir();
+        string config = Config(tmp, evaluation: "\"within_subject\": {\"k\": 5, \"seed\": 42}");
+        var run = Cli.Run("train", "--config", config, "--out", tmp.File("cv"));
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Equal(["config.json", "folds.json", "metrics.json", "pipeline.json"],
+            Directory.GetFiles(tmp.File("cv")).Select(Path.GetFileName).Order());
+        using var metrics = JsonDocument.Parse(File.ReadAllText(tmp.File("cv/metrics.json")));
+        var m = metrics.RootElement;
+        Assert.Equal("within_subject", m.GetProperty("evaluation").GetString());
+        Assert.Equal("auroc", m.GetProperty("score_metric").GetString());
+        Assert.Equal(25, m.GetProperty("folds").GetArrayLength());   // 5 subjects x 5 folds
+        var subjects = m.GetProperty("subjects").EnumerateArray().ToList();
+        Assert.Equal(["001", "002", "003", "004", "005"], subjects.Select(s => s.GetProperty("subject").GetString()));
+        // R04 + R08 give each subject 15 left and 15 right windows: every window is tested exactly once, 6 per fold.
+        Assert.All(subjects, s => Assert.Equal(30, s.GetProperty("n_windows").GetInt32()));
+        Assert.All(m.GetProperty("folds").EnumerateArray(), f => Assert.Equal(6, f.GetProperty("n_test").GetInt32()));
+        Assert.Equal(subjects.Average(s => s.GetProperty("balanced_accuracy").GetDouble()), m.GetProperty("mean_balanced_accuracy").GetDouble(), 12);
+        Assert.Contains("within-subject 5-fold, mean over 5 subjects", run.Stdout);
+
+        var again = Cli.Run("train", "--config", config, "--out", tmp.File("cv2"));
+        Assert.Equal(0, again.ExitCode);
+        Assert.Equal(File.ReadAllText(tmp.File("cv/metrics.json")), File.ReadAllText(tmp.File("cv2/metrics.json")));
+
+        var eval = Cli.Run("evaluate", "--model", tmp.File("cv"), "--out", tmp.File("e"), TestPaths.Shared("eegmmidb/S006/S006R12.edf"));
+        Assert.Equal(2, eval.ExitCode);
+        Assert.Contains("cross-validation results, not a model", eval.Stderr);
+
+        var both = Cli.Run("train", "--config", Config(tmp, extra: ", \"within_subject\": {\"k\": 5}"), "--out", tmp.File("x"));
+        Assert.Equal(2, both.ExitCode);
+        Assert.Contains("not both or neither", both.Stderr);
+        var tooMany = Cli.Run("train", "--config", Config(tmp, evaluation: "\"within_subject\": {\"k\": 40}"), "--out", tmp.File("x"));
+        Assert.Equal(2, tooMany.ExitCode);
+        Assert.Contains("within_subject: subject 001: k (40) is more than its 30 windows", tooMany.Stderr);
     }
 }
