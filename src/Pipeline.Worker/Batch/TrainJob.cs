@@ -7,6 +7,7 @@ using Neurodecode.Models.Native;
 using Neurodecode.Models.Registry;
 using Neurodecode.Models.Training;
 using Neurodecode.Pipeline.Worker.Commands;
+using Neurodecode.Pipeline.Worker.Reports;
 using Neurodecode.Preprocess.Steps;
 using Neurodecode.Preprocess.Windows;
 
@@ -16,7 +17,8 @@ namespace Neurodecode.Pipeline.Worker.Batch;
 /// <c>neurodecode train</c>: windows from the configured recordings, a deterministic subject-wise split, the model from
 /// the registry, training with model selection on validation and one scoring of the test subjects, and a model folder
 /// holding everything needed to decode new data: weights, config.json (model config, classes, the training config),
-/// pipeline.json (the preprocess spec), split.json and metrics.json (validation, test, learning curves).
+/// pipeline.json (the preprocess spec), split.json, metrics.json (validation, test, learning curves), and the figures
+/// learning_curves.png (models trained in epochs) and confusion_matrix.png (test windows, else validation).
 /// </summary>
 public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
 {
@@ -159,6 +161,11 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
             await File.WriteAllTextAsync(Path.Combine(temp, "pipeline.json"), spec.ToJson() + "\n", ct);
             await File.WriteAllTextAsync(Path.Combine(temp, "split.json"), split.ToJson() + "\n", ct);
             await File.WriteAllTextAsync(Path.Combine(temp, "metrics.json"), result.ToJson() + "\n", ct);
+            if (result.Curves.Count > 0)  // CSP + LDA is fitted once: no epochs, no curves to draw
+                await File.WriteAllBytesAsync(Path.Combine(temp, "learning_curves.png"),
+                    Plots.LearningCurves(result.Curves, result.BestEpoch, result.SelectionMetric), ct);
+            var (scored, name) = result.Test is { } test ? (test, "test") : (result.Val, "validation");
+            await File.WriteAllBytesAsync(Path.Combine(temp, "confusion_matrix.png"), Plots.ConfusionMatrix(scored, name), ct);
         });
     }
 }

@@ -51,6 +51,7 @@ public static class Plots
         best.LinePattern = LinePattern.Dotted;
         best.LegendText = $"selected epoch {bestEpoch}";
 
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };  // epochs
         plot.Title("learning curves");
         plot.XLabel("epoch");
         plot.YLabel("loss");
