@@ -34,17 +34,24 @@ public static class Plots
         var plot = NewPlot();
         double[] epochs = curves.Select(e => (double)e.Epoch).ToArray();
 
-        var train = plot.Add.ScatterLine(epochs, curves.Select(e => e.TrainLoss).ToArray());
+        var train = plot.Add.Scatter(epochs, curves.Select(e => e.TrainLoss).ToArray());
         train.LegendText = "train loss";
-        var val = plot.Add.ScatterLine(epochs, curves.Select(e => e.ValLoss).ToArray());
+        var val = plot.Add.Scatter(epochs, curves.Select(e => e.ValLoss).ToArray());
         val.LegendText = "validation loss";
-        // The score lives on its own scale (kappa in [-1, 1], AUROC in [0, 1]), so it gets the right axis.
-        var score = plot.Add.ScatterLine(epochs, curves.Select(e => e.ValScore).ToArray());
-        score.LegendText = $"validation {selectionMetric}";
-        score.LinePattern = LinePattern.Dashed;
-        score.Axes.YAxis = plot.Axes.Right;
-        foreach (var line in new[] { train, val, score })
-            line.LineWidth = 2;
+        train.LineWidth = val.LineWidth = 2;
+        train.MarkerSize = val.MarkerSize = 5;  // markers keep a one-epoch run (a single point) visible
+        // The score lives on its own scale (kappa in [-1, 1], AUROC in [0, 1]), so it gets the right axis. Epochs
+        // where it is undefined (NaN) are left out: ScottPlot would drop the whole line.
+        var scored = curves.Where(e => double.IsFinite(e.ValScore)).ToArray();
+        if (scored.Length > 0)
+        {
+            var score = plot.Add.Scatter(scored.Select(e => (double)e.Epoch).ToArray(), scored.Select(e => e.ValScore).ToArray());
+            score.LegendText = $"validation {selectionMetric}";
+            score.LinePattern = LinePattern.Dashed;
+            score.LineWidth = 2;
+            score.MarkerSize = 5;
+            score.Axes.YAxis = plot.Axes.Right;
+        }
 
         var best = plot.Add.VerticalLine(bestEpoch);
         best.Color = Colors.Gray;
@@ -118,11 +125,12 @@ public static class Plots
         if (subjects.Count == 0)
             throw new ArgumentException("no subjects to plot", nameof(subjects));
         var plot = NewPlot();
+        bool crowded = subjects.Count > 12;  // then values and names no longer fit side by side
         var bars = subjects.Select((s, i) => new Bar
         {
             Position = i,
             Value = s.BalancedAccuracy,
-            Label = s.BalancedAccuracy.ToString("0.00", Inv),
+            Label = crowded ? "" : s.BalancedAccuracy.ToString("0.00", Inv),
             FillColor = Colors.SteelBlue,
         }).ToArray();
         plot.Add.Bars(bars);
@@ -132,11 +140,15 @@ public static class Plots
             line.Color = Colors.Gray;
             line.LinePattern = LinePattern.Dashed;
             line.LegendText = string.Format(Inv, "chance {0:0.00}", c);
-            plot.ShowLegend(Alignment.UpperRight);
+            plot.ShowLegend(Edge.Bottom);
         }
         plot.Axes.Bottom.SetTicks(subjects.Select((_, i) => (double)i).ToArray(), subjects.Select(s => s.Subject).ToArray());
-        if (subjects.Count > 12)
-            plot.Axes.Bottom.TickLabelStyle.Rotation = -60;
+        if (crowded)
+        {
+            plot.Axes.Bottom.TickLabelStyle.Rotation = 90;
+            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+            plot.Axes.Bottom.MinimumSize = 60;
+        }
         plot.Axes.SetLimitsY(0, 1.08);
         plot.Axes.SetLimitsX(-0.6, subjects.Count - 0.4);
         plot.Title(title);

@@ -21,6 +21,17 @@ public class PlotsTests
         return (BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
     }
 
+    /// <summary>How many pixels are within a small distance of <paramref name="colour"/> (antialiased edges count).</summary>
+    private static int PixelsNear(byte[] png, ScottPlot.Color colour)
+    {
+        using var bitmap = SkiaSharp.SKBitmap.Decode(png);
+        int n = 0;
+        foreach (var p in bitmap.Pixels)
+            if (Math.Abs(p.Red - colour.R) + Math.Abs(p.Green - colour.G) + Math.Abs(p.Blue - colour.B) < 60)
+                n++;
+        return n;
+    }
+
     private static long[][] Matrix(params long[][] rows) => rows;
 
     [Fact]
@@ -57,6 +68,12 @@ public class PlotsTests
         byte[] png = Plots.LearningCurves(curves, 3, "cohen_kappa");
         Assert.Equal((Plots.Width, Plots.Height), PngSize(png));
         Assert.NotEqual(png, Plots.LearningCurves(curves, 5, "cohen_kappa"));  // the best-epoch marker moves
+
+        // Epochs with an undefined score (NaN) leave the defined ones drawn (ScottPlot alone drops the whole line): far
+        // more pixels of the score's colour (about 400 here) than its legend sample and one marker give (about 40).
+        var someUndefined = curves.Select(e => e.Epoch is 1 or 3 ? e with { ValScore = double.NaN } : e).ToList();
+        Assert.True(PixelsNear(Plots.LearningCurves(someUndefined, 4, "cohen_kappa"), ScottPlot.Colors.Category10[2]) > 150);
+        Assert.Equal((Plots.Width, Plots.Height), PngSize(Plots.LearningCurves(curves.Take(1).ToList(), 1, "cohen_kappa")));
 
         byte[] bars = Plots.SubjectAccuracy([("S001", 0.8), ("S002", 0.55), ("S003", 0.62)], chance: 0.5);
         Assert.Equal((Plots.Width, Plots.Height), PngSize(bars));
