@@ -81,8 +81,10 @@ public sealed record TrainingResult(
         JsonSerializer.Deserialize<TrainingResult>(json, Metrics.Json) ?? throw new JsonException("training result JSON is null");
 }
 
-/// <summary>Where a run is: reported after every batch, and with <see cref="EpochDone"/> at the end of each epoch.</summary>
-public sealed record TrainingProgress(int Epoch, int Epochs, int Batch, int Batches, double Loss, EpochRecord? EpochDone = null);
+/// <summary>Where a run is: reported after every batch, and with <see cref="EpochDone"/> at the end of each epoch.
+/// <see cref="Windows"/> counts the training windows seen so far in this epoch (for a throughput display).</summary>
+public sealed record TrainingProgress(int Epoch, int Epochs, int Batch, int Batches, double Loss, EpochRecord? EpochDone = null,
+    long Windows = 0);
 
 /// <summary>Predictions for a set of windows: class ids (argmax of the logits) and softmax probabilities.</summary>
 public sealed record Predictions(long[] Predicted, double[,] Probs, double Loss);
@@ -199,7 +201,7 @@ public sealed class Trainer
                     lossSum += loss * batches[b].Length;
                     seen += batches[b].Length;
                     step++;
-                    progress?.Report(new TrainingProgress(epoch, o.Epochs, b + 1, batches.Length, loss));
+                    progress?.Report(new TrainingProgress(epoch, o.Epochs, b + 1, batches.Length, loss, Windows: seen));
                 }
                 double epochTrainSeconds = clock.Elapsed.TotalSeconds;
                 trainSeconds += epochTrainSeconds;
@@ -223,7 +225,7 @@ public sealed class Trainer
                 var record = new EpochRecord(epoch, lossSum / seen, pred.Loss, score, improved, lr,
                     clock.Elapsed.TotalSeconds, seen / epochTrainSeconds, val);
                 curves.Add(record);
-                progress?.Report(new TrainingProgress(epoch, o.Epochs, batches.Length, batches.Length, record.TrainLoss, record));
+                progress?.Report(new TrainingProgress(epoch, o.Epochs, batches.Length, batches.Length, record.TrainLoss, record, seen));
             }
 
             if (best is null)

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Neurodecode.Models.Training;
 using Neurodecode.Pipeline.Worker.Commands;
+using Neurodecode.Pipeline.Worker.Reports;
 using Neurodecode.Preprocess.Steps;
 using Parquet;
 using Parquet.Schema;
@@ -9,7 +10,7 @@ namespace Neurodecode.Pipeline.Worker.Batch;
 
 /// <summary>
 /// <c>neurodecode evaluate</c>: a trained model on new recordings through the pipeline saved with it; writes
-/// predictions.parquet (one row per window) and metrics.json.
+/// predictions.parquet (one row per window), metrics.json and confusion_matrix.png.
 /// </summary>
 public sealed class EvaluateJob(PreprocessJob preprocess)
 {
@@ -48,6 +49,8 @@ public sealed class EvaluateJob(PreprocessJob preprocess)
             json["weights_sha256"] = model.WeightsSha256;
             json["files"] = new JsonArray(files.Select(f => (JsonNode)f).ToArray());
             await File.WriteAllTextAsync(Path.Combine(temp, "metrics.json"), json.ToJsonString(PipelineJson.Options) + "\n", ct);
+            // Metrics exist only for labelled windows (Metrics.Compute refuses none), so the matrix always has counts.
+            await File.WriteAllBytesAsync(Path.Combine(temp, "confusion_matrix.png"), Plots.ConfusionMatrix(metrics, "evaluation"), ct);
         });
         return metrics;
     }

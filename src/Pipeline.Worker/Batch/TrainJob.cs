@@ -7,6 +7,7 @@ using Neurodecode.Models.Native;
 using Neurodecode.Models.Registry;
 using Neurodecode.Models.Training;
 using Neurodecode.Pipeline.Worker.Commands;
+using Neurodecode.Pipeline.Worker.Reports;
 using Neurodecode.Preprocess.Steps;
 using Neurodecode.Preprocess.Windows;
 
@@ -16,7 +17,8 @@ namespace Neurodecode.Pipeline.Worker.Batch;
 /// <c>neurodecode train</c>: windows from the configured recordings, a deterministic subject-wise split, the model from
 /// the registry, training with model selection on validation and one scoring of the test subjects, and a model folder
 /// holding everything needed to decode new data: weights, config.json (model config, classes, the training config),
-/// pipeline.json (the preprocess spec), split.json and metrics.json (validation, test, learning curves).
+/// pipeline.json (the preprocess spec), split.json, metrics.json (validation, test, learning curves), and the figures
+/// learning_curves.png (models trained in epochs) and confusion_matrix.png (test windows, else validation).
 /// </summary>
 public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
 {
@@ -86,7 +88,7 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
     /// MOABB's within-session evaluation: per subject (and session) stratified k-fold, a fresh model per fold (the
     /// same seed each time), each test fold scored once. Networks select their epoch on the next fold
     /// (<see cref="WithinSubjectKFold"/>); CSP + LDA fits on all other folds. Writes config.json, pipeline.json,
-    /// folds.json and metrics.json — no weights: k·subjects models answer the question "how decodable is each
+    /// folds.json, metrics.json and subject_accuracy.png — no weights: k·subjects models answer the question "how decodable is each
     /// subject", none of them is the model to deploy.
     /// </summary>
     private async Task<Outcome> RunWithinSubjectAsync(WithinSubjectSpec within, ModelEntry entry, ModelConfig modelConfig,
@@ -130,6 +132,8 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
             await File.WriteAllTextAsync(Path.Combine(temp, "pipeline.json"), spec.ToJson() + "\n", ct);
             await File.WriteAllTextAsync(Path.Combine(temp, "folds.json"), WithinSubjectKFold.ToJson(folds) + "\n", ct);
             await File.WriteAllTextAsync(Path.Combine(temp, "metrics.json"), cv.ToJson() + "\n", ct);
+            await File.WriteAllBytesAsync(Path.Combine(temp, "subject_accuracy.png"),
+                Plots.SubjectAccuracy(cv.Subjects.Select(s => (s.Subject, s.BalancedAccuracy)).ToList(), chance: 1.0 / classes.Count), ct);
         });
         return new Outcome(outDir, null, null, 0, 0, results.Sum(r => r.NTest), cv);
     }
@@ -246,6 +250,11 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
             await File.WriteAllTextAsync(Path.Combine(temp, "pipeline.json"), spec.ToJson() + "\n", ct);
             await File.WriteAllTextAsync(Path.Combine(temp, "split.json"), split.ToJson() + "\n", ct);
             await File.WriteAllTextAsync(Path.Combine(temp, "metrics.json"), result.ToJson() + "\n", ct);
+            if (result.Curves.Count > 0)  // CSP + LDA is fitted once: no epochs, no curves to draw
+                await File.WriteAllBytesAsync(Path.Combine(temp, "learning_curves.png"),
+                    Plots.LearningCurves(result.Curves, result.BestEpoch, result.SelectionMetric), ct);
+            var (scored, name) = result.Test is { } test ? (test, "test") : (result.Val, "validation");
+            await File.WriteAllBytesAsync(Path.Combine(temp, "confusion_matrix.png"), Plots.ConfusionMatrix(scored, name), ct);
         });
     }
 }

@@ -17,11 +17,15 @@ public static class PretrainCommand
         command.SetAction((parse, ct) => CommandHost.RunAsync("pretrain", async (services, token) =>
         {
             var inv = CultureInfo.InvariantCulture;
-            var epochs = new SyncProgress<PretrainEpoch>(e => Console.Error.WriteLine(string.Format(inv,
-                "epoch {0}: train masked MSE {1:0.00000}, val masked MSE {2:0.00000}{3} ({4:0.0} windows/s)",
-                e.Epoch, e.TrainLoss, e.ValLoss, e.Improved ? " *" : "", e.WindowsPerSecond)));
-            var outcome = await services.GetRequiredService<PretrainJob>().RunAsync(
-                parse.GetRequiredValue(config), parse.GetRequiredValue(output), null, epochs, token);
+            PretrainJob.Outcome outcome;
+            using (var display = new ConsoleProgressDisplay())
+            {
+                var epochs = new SyncProgress<PretrainEpoch>(e => display.Line(string.Format(inv,
+                    "epoch {0}: train masked MSE {1:0.00000}, val masked MSE {2:0.00000}{3} ({4:0.0} windows/s)",
+                    e.Epoch, e.TrainLoss, e.ValLoss, e.Improved ? " *" : "", e.WindowsPerSecond)));
+                outcome = await services.GetRequiredService<PretrainJob>().RunAsync(parse.GetRequiredValue(config),
+                    parse.GetRequiredValue(output), new TrainCommand.TrainingProgressBar(display), epochs, token);
+            }
             var r = outcome.Result;
             Console.Out.WriteLine(string.Format(inv, "windows train/val {0}/{1} ({2} of test subjects left out); best epoch {3}: " +
                 "val masked MSE {4:0.00000} (predicting zeros: {5:0.00000})",

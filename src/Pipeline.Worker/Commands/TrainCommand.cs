@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Neurodecode.Models.Training;
@@ -18,8 +19,10 @@ public static class TrainCommand
         command.SetAction((parse, ct) => CommandHost.RunAsync("train", async (services, token) =>
         {
             var job = services.GetRequiredService<TrainJob>();
-            var outcome = await job.RunAsync(parse.GetRequiredValue(config), parse.GetRequiredValue(output), new ConsoleProgress(), token,
-                parse.GetValue(pretrained));
+            TrainJob.Outcome outcome;
+            using (var display = new ConsoleProgressDisplay())
+                outcome = await job.RunAsync(parse.GetRequiredValue(config), parse.GetRequiredValue(output), new TrainingProgressBar(display), token,
+                    parse.GetValue(pretrained));
             var inv = CultureInfo.InvariantCulture;
             if (outcome.WithinSubject is { } cv)
             {
@@ -43,15 +46,42 @@ public static class TrainCommand
         return command;
     }
 
-    /// <summary>One stderr line per epoch; stdout stays for the result.</summary>
-    private sealed class ConsoleProgress : IProgress<TrainingProgress>
+    /// <summary>
+    /// One bar over all of training's batches (epoch k/N, batch b/B, loss, windows/s, the last validation score) and
+    /// one stderr line per epoch; without a terminal only the lines. stdout stays for the result.
+    /// </summary>
+    internal sealed class TrainingProgressBar(ConsoleProgressDisplay display) : IProgress<TrainingProgress>
     {
+        private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+        private readonly Stopwatch _epochClock = new();
+        private ConsoleProgressDisplay.Bar? _bar;
+        private string _lastVal = "";
+        private long _windowsAtClockStart;
+
         public void Report(TrainingProgress p)
         {
             if (p.EpochDone is { } e)
-                Console.Error.WriteLine(string.Format(CultureInfo.InvariantCulture,
+            {
+                display.Line(string.Format(Inv,
                     "epoch {0}/{1}: train loss {2:0.0000}, val loss {3:0.0000}, val score {4:0.0000}{5} ({6:0.0} windows/s)",
                     e.Epoch, p.Epochs, e.TrainLoss, e.ValLoss, e.ValScore, e.Improved ? " *" : "", e.WindowsPerSecond));
+                _lastVal = string.Format(Inv, ", val {0} {1:0.000}", e.Val.SelectionMetric, e.ValScore);
+                _epochClock.Reset();
+                return;
+            }
+            if (p.Batch == 1)
+            {
+                // Reports come after each batch, so the rate counts from the end of the first one.
+                _epochClock.Restart();
+                _windowsAtClockStart = p.Windows;
+            }
+            double seconds = _epochClock.Elapsed.TotalSeconds;
+            string rate = p.Batch > 1 && seconds > 0
+                ? string.Format(Inv, ", {0:0} windows/s", (p.Windows - _windowsAtClockStart) / seconds)
+                : "";
+            _bar ??= display.AddBar("training", (double)p.Epochs * p.Batches);
+            _bar.Update((p.Epoch - 1) * (double)p.Batches + p.Batch, (double)p.Epochs * p.Batches, string.Format(Inv,
+                "epoch {0}/{1}, batch {2}/{3}, loss {4:0.0000}{5}{6}", p.Epoch, p.Epochs, p.Batch, p.Batches, p.Loss, rate, _lastVal));
         }
     }
 }

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using DuckDB.NET.Data;
+using Neurodecode.Models.Training;
+using Neurodecode.Pipeline.Worker.Reports;
 
 namespace Neurodecode.Tests.Worker;
 
@@ -27,8 +29,10 @@ public class TrainEvaluateCliTests
         string config = Config(tmp);
         var first = Cli.Run("train", "--config", config, "--out", tmp.File("model"));
         Assert.True(first.ExitCode == 0, first.Stderr);
-        Assert.Equal(["config.json", "metrics.json", "model.bin", "pipeline.json", "split.json"],
+        // CSP + LDA has no epochs: a confusion matrix but no learning curves.
+        Assert.Equal(["config.json", "confusion_matrix.png", "metrics.json", "model.bin", "pipeline.json", "split.json"],
             Directory.GetFiles(tmp.File("model")).Select(Path.GetFileName).Order());
+        PlotsTests.PngSize(File.ReadAllBytes(tmp.File("model/confusion_matrix.png")));
         using var split = JsonDocument.Parse(File.ReadAllText(tmp.File("model/split.json")));
         Assert.Equal(3, split.RootElement.GetProperty("train").GetArrayLength());
 
@@ -46,6 +50,7 @@ public class TrainEvaluateCliTests
         using var metrics = JsonDocument.Parse(File.ReadAllText(tmp.File("eval/metrics.json")));
         Assert.Equal(15, metrics.RootElement.GetProperty("n_samples").GetInt32());
         Assert.True(metrics.RootElement.TryGetProperty("auroc", out _));
+        Assert.True(PlotsTests.PngSize(File.ReadAllBytes(tmp.File("eval/confusion_matrix.png"))).Width > 0);
 
         using var db = new DuckDBConnection("DataSource=:memory:");
         db.Open();
@@ -58,6 +63,39 @@ public class TrainEvaluateCliTests
         Assert.Equal(1.0, Convert.ToDouble(r.GetValue(2)), 9);
         Assert.Equal(1.0, Convert.ToDouble(r.GetValue(3)), 9);
         Assert.True(Convert.ToBoolean(r.GetValue(4)));
+    }
+
+    [Fact]
+    public void Train_in_epochs_writes_learning_curves_and_the_test_confusion_matrix_and_keeps_plain_epoch_lines()
+    {
+        using var tmp = TestPaths.TempDir();
+        // EEGNet for two short epochs on CBraMod's windows of three subjects (one each for train, val and test).
+        string pipeline = Path.Combine(TestPaths.RepoRoot, "datasets", "pipelines", "cbramod-physionet-mi.json").Replace("\\", "/");
+        var files = new[] { "S001", "S002", "S003" }.Select(s => $"\"{TestPaths.Shared($"eegmmidb/{s}/{s}R04.edf").Replace("\\", "/")}\"");
+        string config = tmp.File("config.json");
+        File.WriteAllText(config, $$"""
+            {"name": "test", "data": {"pipeline": "{{pipeline}}", "files": [{{string.Join(", ", files)}}], "classes": ["left_fist", "right_fist"]},
+             "model": {"name": "eegnet"}, "split": {"n_val": 1, "n_test": 1, "seed": 3},
+             "trainer": {"epochs": 2, "batch_size": 8, "lr": 1e-3} }
+            """);
+        var run = Cli.Run("train", "--config", config, "--out", tmp.File("model"));
+        Assert.True(run.ExitCode == 0, run.Stderr);
+
+        var curves = File.ReadAllBytes(tmp.File("model/learning_curves.png"));
+        var matrix = File.ReadAllBytes(tmp.File("model/confusion_matrix.png"));
+        Assert.Equal((Plots.Width, Plots.Height), PlotsTests.PngSize(curves));
+        Assert.Equal((Plots.Height + 100, Plots.Height), PlotsTests.PngSize(matrix));
+        // The figure is the test split's matrix, drawn from the metrics the same run wrote.
+        var result = TrainingResult.FromJson(File.ReadAllText(tmp.File("model/metrics.json")));
+        Assert.Equal(Plots.ConfusionMatrix(result.Test!, "test"), matrix);
+
+        // Redirected stderr (as here, in CI and in logs): no progress bar, one plain line per epoch; stdout unchanged.
+        var epochLines = run.Stderr.Split('\n').Where(l => l.StartsWith("epoch ")).ToList();
+        Assert.Equal(2, epochLines.Count);
+        Assert.StartsWith("epoch 1/2: train loss ", epochLines[0]);
+        Assert.DoesNotContain("\u001b[", run.Stderr);
+        Assert.Equal(3, run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.StartsWith("windows train/val/test ", run.Stdout);
     }
 
     [Fact]
@@ -93,7 +131,7 @@ public class TrainEvaluateCliTests
         string config = Config(tmp, evaluation: "\"within_subject\": {\"k\": 5, \"seed\": 42}");
         var run = Cli.Run("train", "--config", config, "--out", tmp.File("cv"));
         Assert.True(run.ExitCode == 0, run.Stderr);
-        Assert.Equal(["config.json", "folds.json", "metrics.json", "pipeline.json"],
+        Assert.Equal(["config.json", "folds.json", "metrics.json", "pipeline.json", "subject_accuracy.png"],
             Directory.GetFiles(tmp.File("cv")).Select(Path.GetFileName).Order());
         using var metrics = JsonDocument.Parse(File.ReadAllText(tmp.File("cv/metrics.json")));
         var m = metrics.RootElement;

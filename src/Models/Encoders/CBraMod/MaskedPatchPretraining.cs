@@ -138,6 +138,7 @@ public static class MaskedPatchPretraining
                 model.Train();
                 var batches = train.Batches(options.BatchSize, shuffle: true, options.Seed, epoch);
                 double lossSum = 0;
+                long seen = 0;
                 for (int b = 0; b < batches.Length; b++)
                 {
                     ct.ThrowIfCancellationRequested();
@@ -158,8 +159,9 @@ public static class MaskedPatchPretraining
                     if (!double.IsFinite(loss))
                         throw new InvalidOperationException($"pretraining epoch {epoch} batch {b + 1}: loss is {loss}");
                     lossSum += loss * batches[b].Length;
+                    seen += batches[b].Length;
                     step++;
-                    progress?.Report(new TrainingProgress(epoch, options.Epochs, b + 1, batches.Length, loss));
+                    progress?.Report(new TrainingProgress(epoch, options.Epochs, b + 1, batches.Length, loss, Windows: seen));
                 }
                 double seconds = clock.Elapsed.TotalSeconds;
                 trainSeconds += seconds;

@@ -200,7 +200,7 @@ public class TrainerTests
         var progress = new SynchronousProgress(p => { seen.Add(p); if (p.Batch == 2) cts.Cancel(); });
         Assert.Throws<OperationCanceledException>(() => new Trainer(Small).Fit(() => Tiny(4), FourClass(), progress: progress, ct: cts.Token));
         Assert.Equal(2, seen.Count);
-        Assert.Equal((1, 4, 2, 4), (seen[1].Epoch, seen[1].Epochs, seen[1].Batch, seen[1].Batches));
+        Assert.Equal((1, 4, 2, 4, 16L), (seen[1].Epoch, seen[1].Epochs, seen[1].Batch, seen[1].Batches, seen[1].Windows));
     }
 
     private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
