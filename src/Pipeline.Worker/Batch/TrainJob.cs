@@ -30,13 +30,19 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
         CrossValidationResult? WithinSubject = null);
 
     /// <param name="pretrained">Overrides the config's <c>model.pretrained</c> (relative to the working folder).</param>
+    /// <param name="epochs">Overrides <c>trainer.epochs</c> (the run's config.json records the value used).</param>
     public async Task<Outcome> RunAsync(string configPath, string modelDir, IProgress<TrainingProgress>? progress, CancellationToken ct,
-        string? pretrained = null)
+        string? pretrained = null, int? epochs = null)
     {
         var config = TrainConfig.Load(configPath);
         string configDir = Path.GetDirectoryName(Path.GetFullPath(configPath))!;
         if (pretrained is not null)
             config = config with { Model = config.Model with { Pretrained = Path.GetFullPath(pretrained) } };
+        if (epochs is int n)
+        {
+            if (n < 1) throw new UsageException($"--epochs ({n}) must be at least 1");
+            config = config with { Trainer = (config.Trainer ?? new TrainerOptions()) with { Epochs = n } };
+        }
         var entry = Lookup(config.Model.Name);
         var spec = PipelineSpec.Load(Path.Combine(configDir, config.Data.Pipeline));
         var files = config.Data.ResolveFiles(configDir);
