@@ -34,6 +34,8 @@ public static class CommandHost
             builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        // A start failure (invalid options) is reported below as one line; the host's own log of it is a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(
             o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         configure?.Invoke(builder.Services);
