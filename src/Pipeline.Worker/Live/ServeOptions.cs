@@ -7,7 +7,7 @@ namespace Neurodecode.Pipeline.Worker.Live;
 /// The <c>Serve</c> section: appsettings.json, then NEURODECODE_Serve__* environment variables, then the command line
 /// (<c>--model</c>, <c>--listen</c>, <c>--hop</c>). Checked at start by <see cref="ServeOptionsValidator"/>.
 /// </summary>
-public sealed class ServeOptions
+public sealed record ServeOptions
 {
     public const string Section = "Serve";
 

@@ -73,7 +73,7 @@ public sealed class LivePipeline
         FilterStep { Method: "iir", Phase: "zero" } f => ([f with { Phase = "causal" }],
             "forward-backward filtering needs the future; the same Butterworth forward only"),
         NotchFilterStep n => (Notches(n, signal.Sfreq),
-            "a zero-phase FIR notch looks ahead by half its length; causal Butterworth band-stops (order 2) between the notch's -6 dB edges"),
+            "a zero-phase FIR notch looks ahead by half its length; causal Butterworth band-stops (order 2) at the notch's -6 dB cutoffs"),
         ResampleStep { Phase: "zero" } r => ([r with { Method = "polyphase", Phase = "causal" }],
             "FFT and zero-phase resampling need the whole signal; causal polyphase resampling with state"),
         ZScoreStep { Mean: null } => throw new ArgumentException(
@@ -81,14 +81,15 @@ public sealed class LivePipeline
         _ => ([step], null),
     };
 
-    /// <summary>One band-stop per notched frequency, edges at f ± (width + transition bandwidth)/2.</summary>
+    /// <summary>One band-stop per notched frequency with its -3 dB edges where MNE's FIR notch has its -6 dB cutoffs,
+    /// f ± (width/2 + trans_bandwidth/4) (MNE splits the transition bandwidth between the two sides).</summary>
     private static Step[] Notches(NotchFilterStep n, double sfreq)
     {
         var freqs = n.Frequencies(sfreq);
         return freqs.Select((f, i) =>
         {
             double width = n.NotchWidths is null ? f / 200 : n.NotchWidths[n.NotchWidths.Count == 1 ? 0 : i];
-            double half = (width + n.TransBandwidth) / 2;
+            double half = width / 2 + n.TransBandwidth / 4;
             return (Step)new FilterStep(f + half, f - half, "iir", "causal", 2); // l > h: band-stop
         }).ToArray();
     }

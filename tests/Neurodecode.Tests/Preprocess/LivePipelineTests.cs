@@ -59,7 +59,7 @@ public class LivePipelineTests
 
         Assert.Equal([3, 4, 5], live.Substitutions.Select(s => s.Step));
         Assert.Equal("iir", live.Substitutions[0].To["method"]!.GetValue<string>());
-        Assert.Equal(60.65, live.Substitutions[1].To["l_freq"]!.GetValue<double>(), 9); // 60 + (width 0.3 + transition 1) / 2
+        Assert.Equal(60.4, live.Substitutions[1].To["l_freq"]!.GetValue<double>(), 9); // MNE logs -6 dB cutoffs 59.60, 60.40 Hz
         Assert.Equal("causal", live.Substitutions[2].To["phase"]!.GetValue<string>());
         Assert.All(live.Steps, s => Assert.IsAssignableFrom<ICausalStep>(s));
         Assert.Equal(200, live.Output.Sfreq);
