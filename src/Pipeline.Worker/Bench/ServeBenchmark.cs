@@ -29,12 +29,22 @@ public sealed class ServeBenchmark(LiveModel model, ServeOptions options, string
             Clients, Speed, Windows, Dropped, P50, P95, P99, Max, Seconds, KeptUp ? "" : "  FELL BEHIND");
     }
 
-    /// <summary>JIT and first-call costs out of the measurement: a few decodes of a zero window.</summary>
-    public async Task WarmUpAsync(CancellationToken ct)
+    /// <summary>JIT and first-call costs out of the measurement (a few decodes of a zero window), then the median time
+    /// of one decode alone (ms): the floor under every latency, the rest is queueing and the machine's load.</summary>
+    public async Task<double> WarmUpAsync(CancellationToken ct)
     {
         var window = new float[model.Config.NChans * model.Config.NTimes];
         for (int i = 0; i < 3 * model.Workers; i++)
             await model.DecodeAsync(window, ct);
+        var times = new double[15];
+        for (int i = 0; i < times.Length; i++)
+        {
+            long t = System.Diagnostics.Stopwatch.GetTimestamp();
+            await model.DecodeAsync(window, ct);
+            times[i] = System.Diagnostics.Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return times[times.Length / 2];
     }
 
     public async Task<Run> RunAsync(int clients, double speed, double? seconds, CancellationToken ct)

@@ -62,7 +62,7 @@ public static class BenchCommand
             var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Live.ServeOptions>>().Value;
             using var live = Live.LiveModel.Load(options.Model, options.EffectiveWorkers, options.TorchThreads);
             var bench = new ServeBenchmark(live, options, path);
-            await bench.WarmUpAsync(token);
+            double decodeMs = await bench.WarmUpAsync(token);
             string loadBefore = ServeBenchmark.LoadAverage();
             var runs = new List<ServeBenchmark.Run>();
             double? max = null;
@@ -76,12 +76,12 @@ public static class BenchCommand
                 {
                     ["model"] = live.Describe(), ["file"] = path, ["hop_s"] = options.HopS, ["workers"] = live.Workers,
                     ["torch_threads"] = options.TorchThreads, ["runs"] = new System.Text.Json.Nodes.JsonArray(runs.Select(r => (System.Text.Json.Nodes.JsonNode)r.ToJson()).ToArray()),
-                    ["max_speed"] = max, ["load_before"] = loadBefore, ["load_after"] = loadAfter, ["cores"] = Environment.ProcessorCount,
+                    ["decode_alone_ms"] = Math.Round(decodeMs, 3), ["max_speed"] = max, ["load_before"] = loadBefore, ["load_after"] = loadAfter, ["cores"] = Environment.ProcessorCount,
                 }.ToJsonString());
             else
             {
-                Console.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} ({1} ch x {2} samples at {3} Hz), hop {4} s, {5} worker(s) x {6} torch thread(s); load average before {7}",
-                    live.Config.Model, live.Config.NChans, live.Config.NTimes, live.Config.Sfreq, options.HopS, live.Workers, options.TorchThreads, loadBefore));
+                Console.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} ({1} ch x {2} samples at {3} Hz), hop {4} s, {5} worker(s) x {6} torch thread(s); one decode alone {7:0.0} ms (median of 15); load average before {8}",
+                    live.Config.Model, live.Config.NChans, live.Config.NTimes, live.Config.Sfreq, options.HopS, live.Workers, options.TorchThreads, decodeMs, loadBefore));
                 foreach (var r in runs) Console.Out.WriteLine(r.Describe());
                 if (max is { } m) Console.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "highest pace kept up with: {0}x", m));
                 Console.Out.WriteLine($"load average after {loadAfter} ({Environment.ProcessorCount} cores)");

@@ -63,11 +63,16 @@ public sealed class LiveSession(int id, Socket socket, LiveModel model, ServeOpt
                 await ReceiveAsync(reader, live, pending.Writer, cts.Token);
                 pending.Writer.Complete();
             }
-            catch
+            catch (Exception e)
             {
                 pending.Writer.TryComplete();
                 await cts.CancelAsync();
-                try { await sender; } catch (Exception) { /* the receive error is the reason */ }
+                try { await sender; }
+                catch (Exception senderError) when (e is OperationCanceledException && senderError is not OperationCanceledException)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(senderError); // the send failed first: that is the reason
+                }
+                catch (Exception) { /* the receive error is the reason */ }
                 throw;
             }
             await sender; // every queued window answered before the connection closes
@@ -136,32 +141,61 @@ public sealed class LiveSession(int id, Socket socket, LiveModel model, ServeOpt
         return MemoryMarshal.Cast<byte, float>(bytes);
     }
 
+    /// <summary>
+    /// Decodes the client's windows on up to one worker each (so one client can use every core), and answers them in
+    /// order, each as soon as it and those before it are decoded.
+    /// </summary>
     private async Task SendAsync(ChannelReader<LiveWindow> pending, Stream stream, CancellationTokenSource cts)
     {
+        var ct = cts.Token;
+        var inFlight = new Queue<(LiveWindow Window, Task<Decoded> Decoding)>();
         try
         {
-            await foreach (var window in pending.ReadAllAsync(cts.Token))
+            while (true)
             {
-                var decoded = await model.DecodeAsync(window.Data, cts.Token);
-                var probs = new JsonObject();
-                for (int k = 0; k < decoded.Probs.Length; k++) probs[model.Classes[k]] = decoded.Probs[k];
-                // Latency ends here, when the line is handed to the socket (the write itself is a copy into the kernel).
-                double latency = Stopwatch.GetElapsedTime(window.ArrivedTicks).TotalMilliseconds;
-                var answer = new JsonObject
+                while (inFlight.Count < model.Workers && pending.TryRead(out var next))
                 {
-                    ["window_end_sample"] = window.EndSample, ["label"] = decoded.Label, ["probs"] = probs,
-                    ["latency_ms"] = Math.Round(latency, 3),
-                };
-                await WriteLineAsync(stream, answer, cts.Token);
-                stats.Decoded(latency);
-                _answered++;
+                    var window = next;
+                    inFlight.Enqueue((window, Task.Run(() => model.DecodeAsync(window.Data, ct).AsTask(), ct)));
+                }
+                if (inFlight.Count == model.Workers)
+                {
+                    await AnswerAsync(inFlight.Dequeue(), stream, ct);
+                    continue;
+                }
+                var more = pending.WaitToReadAsync(ct).AsTask();
+                if (inFlight.Count > 0 && await Task.WhenAny(more, inFlight.Peek().Decoding) != more)
+                {
+                    await AnswerAsync(inFlight.Dequeue(), stream, ct); // answer now, not when the next window comes
+                    continue;
+                }
+                if (!await more) break; // the client ended its stream and every window is taken
             }
+            while (inFlight.Count > 0)
+                await AnswerAsync(inFlight.Dequeue(), stream, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             await cts.CancelAsync(); // the client is gone: stop receiving too
             throw;
         }
+    }
+
+    private async Task AnswerAsync((LiveWindow Window, Task<Decoded> Decoding) item, Stream stream, CancellationToken ct)
+    {
+        var decoded = await item.Decoding;
+        var probs = new JsonObject();
+        for (int k = 0; k < decoded.Probs.Length; k++) probs[model.Classes[k]] = decoded.Probs[k];
+        // Latency ends here, when the line is handed to the socket (the write itself is a copy into the kernel).
+        double latency = Stopwatch.GetElapsedTime(item.Window.ArrivedTicks).TotalMilliseconds;
+        var answer = new JsonObject
+        {
+            ["window_end_sample"] = item.Window.EndSample, ["label"] = decoded.Label, ["probs"] = probs,
+            ["latency_ms"] = Math.Round(latency, 3),
+        };
+        await WriteLineAsync(stream, answer, ct);
+        stats.Decoded(latency);
+        _answered++;
     }
 
     private void OnDropped(string remote)

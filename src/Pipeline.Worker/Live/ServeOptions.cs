@@ -26,8 +26,9 @@ public sealed record ServeOptions
     /// <summary>Largest header line accepted, in bytes.</summary>
     public int MaxHeaderBytes { get; set; } = 1 << 16;
 
-    /// <summary>Windows waiting for decoding or sending, per client; beyond this the oldest is dropped and counted.</summary>
-    public int PendingWindows { get; set; } = 8;
+    /// <summary>Windows waiting for decoding or sending, per client; beyond this the oldest is dropped and counted
+    /// (4 windows at a 0.25-s hop: answers are never more than about a second stale).</summary>
+    public int PendingWindows { get; set; } = 4;
 
     /// <summary>Model instances decoding in parallel (0 = one per core).</summary>
     public int Workers { get; set; }

@@ -37,10 +37,11 @@ public sealed class TrainedModel : IDisposable
 
     public string Dir => _dir.File("model");
 
-    /// <summary>A daemon on a free loopback port with this model; dispose to stop it.</summary>
+    /// <summary>A daemon on a free loopback port with this model (two decode workers, so answers of one client are
+    /// decoded in parallel and must still come in order); dispose to stop it.</summary>
     public RunningDaemon Start(Action<ServeOptions>? tweak = null)
     {
-        var options = new ServeOptions { Model = Dir, Listen = "127.0.0.1:0", Workers = 1, PendingWindows = 100_000 };
+        var options = new ServeOptions { Model = Dir, Listen = "127.0.0.1:0", Workers = 2, PendingWindows = 100_000 };
         tweak?.Invoke(options);
         return new RunningDaemon(options);
     }
