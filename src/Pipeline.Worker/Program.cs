@@ -11,6 +11,9 @@ var root = new RootCommand("neurodecode: read, preprocess and decode EEG, MEG an
     PretrainCommand.Create(),
     TrainCommand.Create(),
     EvaluateCommand.Create(),
+    ServeCommand.Create(),
+    ReplayCommand.Create(),
+    StatusCommand.Create(),
     BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Neurodecode.Ingest.Signals;
 using Neurodecode.Models.Registry;
 using Neurodecode.Pipeline.Worker.Commands;
 using Neurodecode.Preprocess.Steps;
@@ -12,9 +13,10 @@ namespace Neurodecode.Pipeline.Worker.Batch;
 /// </summary>
 public sealed class ModelDir : IDisposable
 {
-    private ModelDir(string path, IDecoderModel model, IReadOnlyList<string> classes, PipelineSpec pipeline, string weightsSha256)
+    private ModelDir(string path, IDecoderModel model, IReadOnlyList<string> classes, PipelineSpec pipeline, string weightsSha256,
+        IReadOnlyList<ChannelInfo>? inputChannels)
     {
-        (Path, Model, Classes, Pipeline, WeightsSha256) = (path, model, classes, pipeline, weightsSha256);
+        (Path, Model, Classes, Pipeline, WeightsSha256, InputChannels) = (path, model, classes, pipeline, weightsSha256, inputChannels);
     }
 
     public string Path { get; }
@@ -22,6 +24,10 @@ public sealed class ModelDir : IDisposable
     public IReadOnlyList<string> Classes { get; }
     public PipelineSpec Pipeline { get; }
     public string WeightsSha256 { get; }
+
+    /// <summary>The channels the pipeline was fed in training (name, kind, unit); null for folders written before train
+    /// recorded them.</summary>
+    public IReadOnlyList<ChannelInfo>? InputChannels { get; }
 
     public static ModelDir Open(string dir)
     {
@@ -40,9 +46,12 @@ public sealed class ModelDir : IDisposable
             string weights = System.IO.Path.Combine(dir, config["weights"]!.GetValue<string>());
             var pipeline = PipelineSpec.Load(System.IO.Path.Combine(dir, "pipeline.json"));
             string sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(weights)));
-            return new ModelDir(dir, entry.Load(modelConfig, weights), classes, pipeline, sha);
+            double inputSfreq = config["input_sfreq"]?.GetValue<double>() ?? 0;
+            var inputChannels = config["input_channels"]?.AsArray().Select(c => new ChannelInfo(c!["name"]!.GetValue<string>(),
+                ChannelKinds.Parse(c["kind"]!.GetValue<string>()), c["unit"]!.GetValue<string>(), inputSfreq)).ToList();
+            return new ModelDir(dir, entry.Load(modelConfig, weights), classes, pipeline, sha, inputChannels);
         }
-        catch (Exception e) when (e is JsonException or ArgumentException or InvalidDataException or NullReferenceException
+        catch (Exception e) when (e is JsonException or ArgumentException or FormatException or InvalidDataException or NullReferenceException
                                       or InvalidOperationException or IOException)
         {
             throw new UsageException($"{dir}: cannot load the model: {e.Message.Split('\n')[0]}");

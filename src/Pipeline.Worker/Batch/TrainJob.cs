@@ -8,6 +8,7 @@ using Neurodecode.Models.Registry;
 using Neurodecode.Models.Training;
 using Neurodecode.Pipeline.Worker.Commands;
 using Neurodecode.Pipeline.Worker.Reports;
+using Neurodecode.Ingest.Signals;
 using Neurodecode.Preprocess.Steps;
 using Neurodecode.Preprocess.Windows;
 
@@ -70,7 +71,7 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
         using (var model = Create(entry, modelConfig, options))
         {
             result = Fit(model, entry, config.Model, configDir, training, options, progress, ct);
-            await WriteModelDirAsync(modelDir, model, modelConfig, config, spec, classes, split, result, ct);
+            await WriteModelDirAsync(modelDir, model, modelConfig, config, spec, windowed.Resolved[0].Input, classes, split, result, ct);
         }
         return new Outcome(modelDir, result, split, idx.Train.Length, idx.Val.Length, idx.Test.Length);
     }
@@ -239,7 +240,7 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
     }
 
     private static async Task WriteModelDirAsync(string dir, IDecoderModel model, ModelConfig modelConfig, TrainConfig config,
-        PipelineSpec spec, IReadOnlyList<string> classes, SubjectSplit split, TrainingResult result, CancellationToken ct)
+        PipelineSpec spec, SignalInfo input, IReadOnlyList<string> classes, SubjectSplit split, TrainingResult result, CancellationToken ct)
     {
         var configJson = new JsonObject
         {
@@ -247,6 +248,10 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
             ["model_config"] = JsonSerializer.SerializeToNode(modelConfig, modelConfig.GetType(), PipelineJson.Options),
             ["classes"] = new JsonArray(classes.Select(c => (JsonNode)c).ToArray()),
             ["weights"] = WeightsFile,
+            // What the pipeline was fed: a live stream must bring these channels (serve matches them by name).
+            ["input_channels"] = new JsonArray(input.Channels.Select(c => (JsonNode)new JsonObject
+                { ["name"] = c.Name, ["kind"] = c.Kind.MneName(), ["unit"] = c.Unit }).ToArray()),
+            ["input_sfreq"] = input.Sfreq,
             ["training"] = JsonSerializer.SerializeToNode(config, PipelineJson.Options),
         };
         await OutputFolder.WriteAsync(dir, async temp =>

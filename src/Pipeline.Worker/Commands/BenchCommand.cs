@@ -39,7 +39,56 @@ public static class BenchCommand
             Console.Out.WriteLine(await bench.RunAsync(ReferenceScript(parse.GetValue(reference)), token));
             return CommandHost.ExitOk;
         }, ct, services => services.AddSingleton<Batch.PreprocessJob>()));
-        return new Command("bench", "reproducible benchmarks") { read, preprocess };
+        return new Command("bench", "reproducible benchmarks") { read, preprocess, ServeBench() };
+    }
+
+    /// <summary><c>bench serve --model MODELDIR --file F [--clients 1] [--speed 1] [--seconds S] [--max-speed]</c>.</summary>
+    private static Command ServeBench()
+    {
+        var model = new Option<string>("--model") { Description = "a model folder written by `neurodecode train`", Required = true };
+        var file = new Option<string>("--file") { Description = "the recording every client replays", Required = true };
+        var clients = new Option<int>("--clients") { Description = "concurrent replay clients", DefaultValueFactory = _ => 1 };
+        var speed = new Option<double>("--speed") { Description = "replay pace (1 = real time)", DefaultValueFactory = _ => 1.0 };
+        var seconds = new Option<double?>("--seconds") { Description = "replay only the first S seconds of the file" };
+        var maxSpeed = new Option<bool>("--max-speed") { Description = "find the highest pace kept up with (doubling from 1x, then bisecting)" };
+        var json = new Option<bool>("--json") { Description = "print the result as JSON" };
+        var command = new Command("serve", "the daemon in-process with N replay clients: latency p50/p95/p99 and drops") { model, file, clients, speed, seconds, maxSpeed, json };
+        command.SetAction((parse, ct) => CommandHost.RunAsync("bench serve", async (services, token) =>
+        {
+            int n = parse.GetValue(clients);
+            if (n < 1) throw new UsageException($"--clients {n}: must be at least 1");
+            string path = parse.GetRequiredValue(file);
+            if (!File.Exists(path)) throw new UsageException($"--file {path}: no such file");
+            var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Live.ServeOptions>>().Value;
+            using var live = Live.LiveModel.Load(options.Model, options.EffectiveWorkers, options.TorchThreads);
+            var bench = new ServeBenchmark(live, options, path);
+            double decodeMs = await bench.WarmUpAsync(token);
+            string loadBefore = ServeBenchmark.LoadAverage();
+            var runs = new List<ServeBenchmark.Run>();
+            double? max = null;
+            if (parse.GetValue(maxSpeed))
+                (max, runs) = await bench.MaxSpeedAsync(n, parse.GetValue(seconds), token);
+            else
+                runs.Add(await bench.RunAsync(n, parse.GetValue(speed), parse.GetValue(seconds), token));
+            string loadAfter = ServeBenchmark.LoadAverage();
+            if (parse.GetValue(json))
+                Console.Out.WriteLine(new System.Text.Json.Nodes.JsonObject
+                {
+                    ["model"] = live.Describe(), ["file"] = path, ["hop_s"] = options.HopS, ["workers"] = live.Workers,
+                    ["torch_threads"] = options.TorchThreads, ["runs"] = new System.Text.Json.Nodes.JsonArray(runs.Select(r => (System.Text.Json.Nodes.JsonNode)r.ToJson()).ToArray()),
+                    ["decode_alone_ms"] = Math.Round(decodeMs, 3), ["max_speed"] = max, ["load_before"] = loadBefore, ["load_after"] = loadAfter, ["cores"] = Environment.ProcessorCount,
+                }.ToJsonString());
+            else
+            {
+                Console.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} ({1} ch x {2} samples at {3} Hz), hop {4} s, {5} worker(s) x {6} torch thread(s); one decode alone {7:0.0} ms (median of 15); load average before {8}",
+                    live.Config.Model, live.Config.NChans, live.Config.NTimes, live.Config.Sfreq, options.HopS, live.Workers, options.TorchThreads, decodeMs, loadBefore));
+                foreach (var r in runs) Console.Out.WriteLine(r.Describe());
+                if (max is { } m) Console.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "highest pace kept up with: {0}x", m));
+                Console.Out.WriteLine($"load average after {loadAfter} ({Environment.ProcessorCount} cores)");
+            }
+            return CommandHost.ExitOk;
+        }, ct, ServeCommand.AddServe, new Dictionary<string, string?> { ["Serve:Model"] = parse.GetValue(model) }));
+        return command;
     }
 
     private static readonly string[] SignalExtensions = [".edf", ".bdf", ".vhdr", ".gdf"];

@@ -19,8 +19,10 @@ public static class CommandHost
 {
     public const int ExitOk = 0, ExitBadInput = 1, ExitUsage = 2, ExitCancelled = 130;
 
+    /// <param name="settings">Configuration from the command line (e.g. <c>Serve:HopS</c>); they override
+    /// appsettings.json and the environment.</param>
     public static async Task<int> RunAsync(string verb, Func<IServiceProvider, CancellationToken, Task<int>> work,
-        CancellationToken ct, Action<IServiceCollection>? configure = null)
+        CancellationToken ct, Action<IServiceCollection>? configure = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -28,22 +30,26 @@ public static class CommandHost
             EnvironmentName = Environments.Production,
         });
         builder.Configuration.AddEnvironmentVariables("NEURODECODE_");
+        if (settings is not null)
+            builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        // A start failure (invalid options) is reported below as one line; the host's own log of it is a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(
             o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         configure?.Invoke(builder.Services);
 
         using var host = builder.Build();
-        await host.StartAsync(ct);
         try
         {
+            await host.StartAsync(ct); // validates options registered with ValidateOnStart
             return await work(host.Services, ct);
         }
         catch (Exception e) when (UserError(e) is { } message)
         {
             Console.Error.WriteLine($"neurodecode {verb}: error: {message}");
-            return e is UsageException or PipelineSpecException ? ExitUsage : ExitBadInput;
+            return e is UsageException or PipelineSpecException or Microsoft.Extensions.Options.OptionsValidationException ? ExitUsage : ExitBadInput;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -60,6 +66,7 @@ public static class CommandHost
     private static string? UserError(Exception e) => e switch
     {
         InvalidRecordingException or UsageException or PipelineSpecException => OneLine(e.Message),
+        Microsoft.Extensions.Options.OptionsValidationException v => OneLine(string.Join("; ", v.Failures)),
         UnauthorizedAccessException or IOException => OneLine(e.Message),
         _ => null,
     };

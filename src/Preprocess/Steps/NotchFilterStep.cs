@@ -14,16 +14,23 @@ public sealed record NotchFilterStep(IReadOnlyList<double> Freqs, IReadOnlyList<
 {
     public override ResolvedStep Resolve(SignalInfo input)
     {
+        var freqs = Frequencies(input.Sfreq);
+        var design = FirFilter.DesignNotch(input.Sfreq, freqs, NotchWidths, TransBandwidth);
+        return new FilterStep.Fir(this, input, input.DataChannels(), design);
+    }
+
+    /// <summary>The notched frequencies at <paramref name="sfreq"/> (harmonics expanded), each checked against Nyquist.</summary>
+    public double[] Frequencies(double sfreq)
+    {
         if (Freqs.Count == 0)
             throw new ArgumentException("freqs must contain at least one frequency");
-        double nyq = input.Sfreq / 2;
+        double nyq = sfreq / 2;
         var freqs = Harmonics
             ? Enumerable.Range(1, (int)Math.Ceiling(nyq / Freqs[0])).Select(k => k * Freqs[0]).Where(f => f < nyq).ToArray()
             : Freqs.ToArray();
         foreach (double f in freqs)
             if (!(f > 0) || f >= nyq)
                 throw new ArgumentException($"notch frequency ({f}) must be between 0 and the Nyquist frequency {nyq}");
-        var design = FirFilter.DesignNotch(input.Sfreq, freqs, NotchWidths, TransBandwidth);
-        return new FilterStep.Fir(this, input, input.DataChannels(), design);
+        return freqs;
     }
 }

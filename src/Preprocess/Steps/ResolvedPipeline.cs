@@ -12,10 +12,11 @@ namespace Neurodecode.Preprocess.Steps;
 /// </summary>
 public sealed class ResolvedPipeline
 {
-    private ResolvedPipeline(PipelineSpec spec, string file, IReadOnlyList<ResolvedStep> steps, SignalInfo output,
+    private ResolvedPipeline(PipelineSpec spec, string file, SignalInfo input, IReadOnlyList<ResolvedStep> steps, SignalInfo output,
         WindowCutter windows)
     {
         Spec = spec;
+        Input = input;
         File = file;
         Steps = steps;
         Output = output;
@@ -26,6 +27,9 @@ public sealed class ResolvedPipeline
     public string File { get; }
     public IReadOnlyList<ResolvedStep> Steps { get; }
     public WindowCutter Windows { get; }
+
+    /// <summary>The signal before the first step (the recording's channels and rate).</summary>
+    public SignalInfo Input { get; }
 
     /// <summary>The signal after the last step.</summary>
     public SignalInfo Output { get; }
@@ -62,7 +66,7 @@ public sealed class ResolvedPipeline
         {
             throw new PipelineSpecException($"{file}: {e.Message}", e);
         }
-        return new ResolvedPipeline(spec, file, steps, signal, windows);
+        return new ResolvedPipeline(spec, file, SignalInfo.Of(info), steps, signal, windows);
     }
 
     /// <summary>Runs every step on the whole recording, then cuts the windows; <paramref name="timed"/> hears how long
