@@ -10,6 +10,7 @@ var root = new RootCommand("neurodecode: read, preprocess and decode EEG, MEG an
     ModelsCommand.Create(),
     TrainCommand.Create(),
     EvaluateCommand.Create(),
+    DecodeCommand.Create(),
     BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
