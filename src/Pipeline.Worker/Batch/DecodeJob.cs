@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Neurodecode.Ingest.Datasets;
 using Neurodecode.Ingest.Formats;
 using Neurodecode.Ingest.Signals;
+using Neurodecode.Models.Registry;
 using Neurodecode.Pipeline.Worker.Commands;
 using Neurodecode.Preprocess.Steps;
 using Neurodecode.Preprocess.Windows;
@@ -23,7 +24,7 @@ public sealed class DecodeJob(ILogger<DecodeJob> logger)
 {
     /// <summary>What to decode: <see cref="SlidingHopS"/> null = the model's epochs; shard <c>K</c> of <c>N</c> (0-based).</summary>
     public sealed record Request(string ModelDir, string OutDir, IReadOnlyList<string> Inputs, double? SlidingHopS = null,
-        int ShardK = 0, int ShardN = 1, int Jobs = 2);
+        int ShardK = 0, int ShardN = 1, int Jobs = 2, bool Embedding = false);
 
     public sealed record Failure(string File, string Reason);
 
@@ -50,6 +51,9 @@ public sealed class DecodeJob(ILogger<DecodeJob> logger)
             throw new UsageException($"{request.OutDir}: is a file, not a folder");
 
         using var model = ModelDir.Open(request.ModelDir);
+        if (request.Embedding && model.Model is not IEmbeddingModel)
+            throw new UsageException($"--embedding: model '{model.Model.Config.Model}' has no embedding (cbramod has)");
+        string outputKind = request.Embedding ? "embedding" : "predictions";
         var spec = WindowsSpec(model, request.SlidingHopS);
         string windowsMode = request.SlidingHopS is { } h ? "sliding hop_s=" + h.ToString("R", CultureInfo.InvariantCulture) : "epochs";
         var files = Shards.Select(Discover(request.Inputs, outDir), request.ShardK, request.ShardN);
@@ -71,7 +75,7 @@ public sealed class DecodeJob(ILogger<DecodeJob> logger)
                     Prepared? prepared;
                     try
                     {
-                        prepared = await PrepareAsync(file, outDir, spec, model, windowsMode, token);
+                        prepared = await PrepareAsync(file, outDir, spec, model, windowsMode, outputKind, token);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
@@ -101,11 +105,11 @@ public sealed class DecodeJob(ILogger<DecodeJob> logger)
             try
             {
                 long t = Stopwatch.GetTimestamp();
-                var (predicted, probs) = Decode(model, p.Windows);
+                Decoded decoded = request.Embedding ? Embed((IEmbeddingModel)model.Model, p.Windows) : Predict(model, p.Windows);
                 inferenceSeconds += Stopwatch.GetElapsedTime(t).TotalSeconds;
                 t = Stopwatch.GetTimestamp();
                 await AtomicFile.WriteAsync(p.Output, temp => DecodeOutput.WriteAsync(temp, p.File, p.Windows, p.Sfreq,
-                    model.Model.Config.Model, model.Classes, predicted, probs, p.Provenance, ct), DecodeOutput.TempName(p.Output));
+                    model.Model.Config.Model, decoded, p.Provenance, ct), DecodeOutput.TempName(p.Output));
                 writeSeconds += Stopwatch.GetElapsedTime(t).TotalSeconds;
                 progress.Decoded(p.Windows.Count);
             }
@@ -145,7 +149,7 @@ public sealed class DecodeJob(ILogger<DecodeJob> logger)
     /// input and windows exists, and otherwise reads, preprocesses and windows the recording.
     /// </summary>
     private static async Task<Prepared?> PrepareAsync(DatasetFile file, string outDir, PipelineSpec spec, ModelDir model,
-        string windowsMode, CancellationToken ct)
+        string windowsMode, string outputKind, CancellationToken ct)
     {
         string output = Path.Combine(outDir, DecodeOutput.FileName(file));
         File.Delete(DecodeOutput.TempName(output)); // what a killed run left; this recording is ours alone
@@ -155,7 +159,7 @@ public sealed class DecodeJob(ILogger<DecodeJob> logger)
         if (file.Sha256 is { } expected && expected != sha)
             throw new InvalidRecordingException(file.Path, $"SHA-256 {sha} does not match the manifest's {expected} (changed or damaged copy)");
         var provenance = new DecodeProvenance(DecodeProvenance.CurrentVersion, Complete: true, model.Model.Config.Model, model.WeightsSha256,
-            sha, size, windowsMode, NWindows: 0);
+            sha, size, windowsMode, outputKind, NWindows: 0);
         if (await DecodeOutput.ReadCompleteAsync(output, ct) is { } existing && existing.SameRun(provenance))
             return null;
         File.Delete(output); // stale (other model, input or windows) or damaged: never left beside a failure
@@ -177,7 +181,7 @@ public sealed class DecodeJob(ILogger<DecodeJob> logger)
         return (Convert.ToHexStringLower(hash), stream.Length);
     }
 
-    private static (long[] Predicted, double[,] Probs) Decode(ModelDir model, WindowSet windows)
+    private static Predictions Predict(ModelDir model, WindowSet windows)
     {
         int n = windows.Count, k = model.Classes.Count, size = windows.NChannels * windows.NTimes;
         var probs = new double[n, k];
@@ -189,7 +193,19 @@ public sealed class DecodeJob(ILogger<DecodeJob> logger)
             for (int i = 0; i < b; i++)
                 EvaluateJob.Softmax(logits.AsSpan(i * k, k), probs, start + i, out predicted[start + i]);
         }
-        return (predicted, probs);
+        return new Predictions(model.Classes, predicted, probs);
+    }
+
+    private static Embeddings Embed(IEmbeddingModel model, WindowSet windows)
+    {
+        int n = windows.Count, d = model.EmbeddingSize, size = windows.NChannels * windows.NTimes;
+        var values = new float[n * d];
+        for (int start = 0; start < n; start += Batch)
+        {
+            int b = Math.Min(Batch, n - start);
+            model.Embed(windows.X.AsSpan(start * size, b * size), b).CopyTo(values, start * d);
+        }
+        return new Embeddings(d, values);
     }
 }
 

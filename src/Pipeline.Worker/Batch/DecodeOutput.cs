@@ -21,6 +21,7 @@ public sealed record DecodeProvenance(
     [property: JsonPropertyName("input_sha256")] string InputSha256,
     [property: JsonPropertyName("input_size")] long InputSize,
     [property: JsonPropertyName("windows")] string Windows,
+    [property: JsonPropertyName("output")] string Output,
     [property: JsonPropertyName("n_windows")] long NWindows)
 {
     public const int CurrentVersion = 1;
@@ -28,13 +29,23 @@ public sealed record DecodeProvenance(
     /// <summary>Equal in everything that decides the rows (the row count is checked against the file itself).</summary>
     public bool SameRun(DecodeProvenance other) =>
         FormatVersion == other.FormatVersion && Model == other.Model && CheckpointSha256 == other.CheckpointSha256
-        && InputSha256 == other.InputSha256 && InputSize == other.InputSize && Windows == other.Windows;
+        && InputSha256 == other.InputSha256 && InputSize == other.InputSize && Windows == other.Windows && Output == other.Output;
 }
+
+/// <summary>What the model made of a recording's windows: labels with class probabilities, or embeddings.</summary>
+public abstract record Decoded(string Kind);
+
+/// <summary>The most probable class per window and the softmax over classes (windows x classes).</summary>
+public sealed record Predictions(IReadOnlyList<string> Classes, long[] Predicted, double[,] Probs) : Decoded("predictions");
+
+/// <summary>One vector of <paramref name="Size"/> per window, row-major.</summary>
+public sealed record Embeddings(int Size, float[] Values) : Decoded("embedding");
 
 /// <summary>
 /// One decode output per recording: one row per window with the provenance columns (<c>dataset</c>, <c>subject</c>,
 /// <c>session</c>, <c>run</c>, <c>file</c>, <c>onset_s</c>, <c>offset_s</c>), the model (<c>model</c>,
-/// <c>checkpoint_sha256</c>), then <c>predicted_label</c> and one <c>prob_&lt;class&gt;</c> per class.
+/// <c>checkpoint_sha256</c>), then <c>predicted_label</c> and one <c>prob_&lt;class&gt;</c> per class, or with
+/// <c>--embedding</c> the columns <c>emb_0</c> … <c>emb_&lt;d-1&gt;</c> (float32).
 /// </summary>
 public static class DecodeOutput
 {
@@ -52,7 +63,7 @@ public static class DecodeOutput
 
     /// <summary>Writes the rows of one recording; <paramref name="sfreq"/> is the windows' rate (the pipeline's output).</summary>
     public static async Task WriteAsync(string path, DatasetFile source, WindowSet windows, double sfreq, string modelName,
-        IReadOnlyList<string> classes, long[] predicted, double[,] probs, DecodeProvenance provenance, CancellationToken ct)
+        Decoded decoded, DecodeProvenance provenance, CancellationToken ct)
     {
         int n = windows.Count;
         double length = windows.NTimes / sfreq;
@@ -66,11 +77,16 @@ public static class DecodeOutput
         var model = new DataField<string>("model");
         var checkpoint = new DataField<string>("checkpoint_sha256");
         var label = new DataField<string>("predicted_label");
-        var probFields = classes.Select(c => new DataField<double>($"prob_{c}")).ToArray();
+        var resultFields = decoded switch
+        {
+            Predictions p => [label, .. p.Classes.Select(c => new DataField<double>($"prob_{c}"))],
+            Embeddings e => Enumerable.Range(0, e.Size).Select(i => (DataField)new DataField<float>($"emb_{i}")).ToArray(),
+            _ => throw new ArgumentException(decoded.Kind),
+        };
 
         await using var stream = File.Create(path);
         await using var writer = await ParquetWriter.CreateAsync(
-            new ParquetSchema([dataset, subject, session, run, file, onset, offset, model, checkpoint, label, .. probFields]), stream, cancellationToken: ct);
+            new ParquetSchema([dataset, subject, session, run, file, onset, offset, model, checkpoint, .. resultFields]), stream, cancellationToken: ct);
         writer.CustomMetadata = new Dictionary<string, string> { [MetadataKey] = JsonSerializer.Serialize(provenance) };
         using var group = writer.CreateRowGroup();
         var rows = windows.Windows;
@@ -83,9 +99,17 @@ public static class DecodeOutput
         await group.WriteAsync<double>(offset, rows.Select(w => w.OnsetS + length).ToArray(), cancellationToken: ct);
         await group.WriteAsync(model, Enumerable.Repeat(modelName, n).ToArray());
         await group.WriteAsync(checkpoint, Enumerable.Repeat(provenance.CheckpointSha256, n).ToArray());
-        await group.WriteAsync(label, predicted.Select(p => classes[(int)p]).ToArray());
-        for (int c = 0; c < classes.Count; c++)
-            await group.WriteAsync<double>(probFields[c], Enumerable.Range(0, n).Select(i => probs[i, c]).ToArray(), cancellationToken: ct);
+        if (decoded is Predictions predictions)
+        {
+            await group.WriteAsync(label, predictions.Predicted.Select(p => predictions.Classes[(int)p]).ToArray());
+            for (int c = 0; c < predictions.Classes.Count; c++)
+                await group.WriteAsync<double>(resultFields[c + 1], Enumerable.Range(0, n).Select(i => predictions.Probs[i, c]).ToArray(), cancellationToken: ct);
+        }
+        else if (decoded is Embeddings embeddings)
+        {
+            for (int d = 0; d < embeddings.Size; d++)
+                await group.WriteAsync<float>(resultFields[d], Enumerable.Range(0, n).Select(i => embeddings.Values[i * embeddings.Size + d]).ToArray(), cancellationToken: ct);
+        }
         group.CompleteValidate();
     }
 

@@ -18,14 +18,15 @@ public static class DecodeCommand
         var output = new Option<string>("--out") { Description = "output folder: one <relative path>.parquet per recording", Required = true };
         var sliding = new Option<double?>("--sliding") { Description = "HOP_S: sliding windows of the model's length every HOP_S seconds over the whole recording, instead of the model's epochs" };
         var shard = new Option<string?>("--shard") { Description = "K/N: decode only shard K (0 .. N-1) of N, chosen by a hash of each file's relative path" };
+        var embedding = new Option<bool>("--embedding") { Description = "write each window's pooled embedding (emb_0 ... emb_<d-1>) instead of labels; models with an embedding only (cbramod)" };
         var jobs = new Option<int>("--jobs") { Description = "recordings read and preprocessed at once", DefaultValueFactory = _ => 2 };
         var inputs = new Argument<string[]>("INPUT") { Description = "recordings, folders (searched recursively), BIDS roots or dataset manifests (.json)", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("decode", "decode whole datasets with a trained model, one Parquet file per recording") { model, output, sliding, shard, jobs, inputs };
+        var command = new Command("decode", "decode whole datasets with a trained model, one Parquet file per recording") { model, output, sliding, shard, embedding, jobs, inputs };
         command.SetAction((parse, ct) => CommandHost.RunAsync("decode", async (services, token) =>
         {
             var (k, n) = ParseShard(parse.GetValue(shard));
             var request = new DecodeJob.Request(parse.GetRequiredValue(model), parse.GetRequiredValue(output), parse.GetRequiredValue(inputs),
-                parse.GetValue(sliding), k, n, parse.GetValue(jobs));
+                parse.GetValue(sliding), k, n, parse.GetValue(jobs), parse.GetValue(embedding));
             var s = await services.GetRequiredService<DecodeJob>().RunAsync(request, token);
             var inv = CultureInfo.InvariantCulture;
             Console.Out.WriteLine(string.Format(inv, "{0} recordings: {1} decoded ({2} windows, {3:0.0} windows/s), {4} skipped (already complete), {5} failed; {6:0.00} s",
