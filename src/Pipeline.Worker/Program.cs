@@ -11,6 +11,7 @@ var root = new RootCommand("neurodecode: read, preprocess and decode EEG, MEG an
     PretrainCommand.Create(),
     TrainCommand.Create(),
     EvaluateCommand.Create(),
+    DecodeCommand.Create(),
     ServeCommand.Create(),
     ReplayCommand.Create(),
     StatusCommand.Create(),

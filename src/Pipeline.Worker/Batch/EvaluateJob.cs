@@ -55,7 +55,7 @@ public sealed class EvaluateJob(PreprocessJob preprocess)
         return metrics;
     }
 
-    private static void Softmax(ReadOnlySpan<float> logits, double[,] probs, int row, out long argmax)
+    internal static void Softmax(ReadOnlySpan<float> logits, double[,] probs, int row, out long argmax)
     {
         double max = double.NegativeInfinity, sum = 0;
         foreach (float v in logits) max = Math.Max(max, v);

@@ -9,6 +9,20 @@ public static class Cli
 
     public static Result Run(params string[] args)
     {
+        using var process = Start(args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("neurodecode " + string.Join(' ', args));
+        }
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts the executable without waiting (stdout and stderr redirected: read or drain them).</summary>
+    public static Process Start(params string[] args)
+    {
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -18,14 +32,6 @@ public static class Cli
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "neurodecode.dll"));
         foreach (var a in args)
             psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("neurodecode " + string.Join(' ', args));
-        }
-        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+        return Process.Start(psi)!;
     }
 }

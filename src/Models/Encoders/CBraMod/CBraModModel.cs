@@ -18,7 +18,7 @@ namespace Neurodecode.Models.Encoders.CBraMod;
 /// <c>patch_len</c> 200, patches (batch, n_chans, n_times/200, 200). For the reference's two learning rates use
 /// <c>ParameterGroup.BackboneAndHead(model.Module, CBraModModel.IsHeadParameter, 1e-4, 5e-4)</c>.
 /// </summary>
-public sealed class CBraModModel : ITorchModel
+public sealed class CBraModModel : ITorchModel, IEmbeddingModel
 {
     private readonly CBraModNet? net;                 // embedding head: the pretraining network
     private readonly CBraModClassifier? classifier;   // classification heads
@@ -109,9 +109,16 @@ public sealed class CBraModModel : ITorchModel
         return Net.Features(CBraModNet.Patches(windows, Config)).mean([1, 2]).MoveToOuterDisposeScope();
     }
 
+    public int EmbeddingSize => Config.DModel;
+
     /// <summary>Outputs (batch x n_outputs, row-major) in evaluation mode without gradients; the module's mode is
     /// restored afterwards.</summary>
-    public float[] Forward(ReadOnlySpan<float> windows, int batch)
+    public float[] Forward(ReadOnlySpan<float> windows, int batch) => Evaluate(windows, batch, Module.forward);
+
+    /// <summary><see cref="Embed(Tensor)"/> for a batch (batch x d_model, row-major), in evaluation mode without gradients.</summary>
+    public float[] Embed(ReadOnlySpan<float> windows, int batch) => Evaluate(windows, batch, Embed);
+
+    private float[] Evaluate(ReadOnlySpan<float> windows, int batch, Func<Tensor, Tensor> run)
     {
         long expected = (long)batch * Config.NChans * Config.NTimes;
         if (batch < 0 || windows.Length != expected)
@@ -125,7 +132,7 @@ public sealed class CBraModModel : ITorchModel
             using var scope = NewDisposeScope();
             using var _ = no_grad();
             var x = tensor(windows.ToArray(), [batch, Config.NChans, Config.NTimes], dtype: ScalarType.Float32);
-            return Module.forward(x).contiguous().data<float>().ToArray();
+            return run(x).contiguous().data<float>().ToArray();
         }
         finally
         {
