@@ -39,7 +39,31 @@ public static class BenchCommand
             Console.Out.WriteLine(await bench.RunAsync(ReferenceScript(parse.GetValue(reference)), token));
             return CommandHost.ExitOk;
         }, ct, services => services.AddSingleton<Batch.PreprocessJob>()));
-        return new Command("bench", "reproducible benchmarks") { read, preprocess, ServeBench() };
+        return new Command("bench", "reproducible benchmarks") { read, preprocess, ServeBench(), TrainBench() };
+    }
+
+    /// <summary><c>bench train [--model cbramod] [--batch 16] [--steps 10] [--threads N]</c>.</summary>
+    private static Command TrainBench()
+    {
+        var model = new Option<string>("--model") { Description = "registered model (`neurodecode models`)", DefaultValueFactory = _ => "cbramod" };
+        var batch = new Option<int>("--batch") { Description = "windows per training step", DefaultValueFactory = _ => 16 };
+        var steps = new Option<int>("--steps") { Description = "timed training steps (after two warm-up steps)", DefaultValueFactory = _ => 10 };
+        var threads = new Option<int>("--threads") { Description = "torch threads for GEMM and training", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var command = new Command("train", "training windows/s and its share of the machine's GEMM rate, single-window inference latency") { model, batch, steps, threads };
+        command.SetAction((parse, ct) => CommandHost.RunAsync("bench train", (_, token) =>
+        {
+            int b = parse.GetValue(batch), s = parse.GetValue(steps), t = parse.GetValue(threads);
+            if (b < 1 || s < 1 || t < 1) throw new UsageException("--batch, --steps and --threads must be at least 1");
+            Models.Registry.ModelEntry entry;
+            try { entry = Models.Registry.ModelRegistry.Get(parse.GetValue(model)!); }
+            catch (ArgumentException e) { throw new UsageException("--model: " + e.Message); }
+            TrainingBenchmark.Result result;
+            try { result = new TrainingBenchmark(entry.Name, b, s, t).Run(token); }
+            catch (ArgumentException e) { throw new UsageException("--model: " + e.Message); }
+            Console.Out.WriteLine(TrainingBenchmark.Describe(result));
+            return Task.FromResult(CommandHost.ExitOk);
+        }, ct));
+        return command;
     }
 
     /// <summary><c>bench serve --model MODELDIR --file F [--clients 1] [--speed 1] [--seconds S] [--max-speed]</c>.</summary>

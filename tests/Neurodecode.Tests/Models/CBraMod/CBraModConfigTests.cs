@@ -110,4 +110,20 @@ public class CBraModConfigTests
         Assert.Equal(51, c.SpectralBins);
         Assert.Equal(4, c.TimeConvWidth);
     }
+
+    /// <remarks>
+    /// By hand for 64 channels x 4 patches (256 tokens), d_model 200, FFN 800, 12 layers: embedding 86,600 MACs per
+    /// token (conv 25·8·49 + 2·25·25·3·8 + 101·200 + 200·19·7); each layer 256·(4·2·100² + 2·200·800) plus attention
+    /// products 4·64²·100·2 + 64·4²·100·2 = 105,881,600; the head 51,200·800 + 800·200 + 200·4 = 41,120,800.
+    /// </remarks>
+    [Fact]
+    public void Forward_flops_of_the_physionet_configuration_match_the_hand_count()
+    {
+        double macs = 256 * 86_600.0 + 12 * 105_881_600.0 + 41_120_800;
+        Assert.Equal(2 * macs, CBraModConfig.PhysioNetMI().ForwardFlops());
+        Assert.Equal(2_667_739_200, CBraModConfig.PhysioNetMI().ForwardFlops());
+        // The head's 41M multiply-adds go away with avg_pool; more layers cost proportionally.
+        Assert.True(CBraModConfig.PhysioNetMI().ForwardFlops() - (CBraModConfig.PhysioNetMI() with { Head = CBraModHead.AvgPool }).ForwardFlops() > 8e7);
+        Assert.Equal(2 * 105_881_600.0, (CBraModConfig.PhysioNetMI() with { NLayers = 13 }).ForwardFlops() - CBraModConfig.PhysioNetMI().ForwardFlops());
+    }
 }
