@@ -165,6 +165,7 @@ public sealed class DecodeJob(ILogger<DecodeJob> logger)
         File.Delete(output); // stale (other model, input or windows) or damaged: never left beside a failure
 
         using var recording = SignalFormats.OpenRecording(file.Path);
+        model.CheckChannels(file.Path, recording.Info.Channels);
         var resolved = ResolvedPipeline.Resolve(spec, recording.Info, recording.Annotations);
         var windows = resolved.Run(RawData.Read(recording));
         var config = model.Model.Config;

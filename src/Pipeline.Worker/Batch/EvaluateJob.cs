@@ -18,6 +18,8 @@ public sealed class EvaluateJob(PreprocessJob preprocess)
     {
         using var model = ModelDir.Open(modelDir);
         var windowed = await preprocess.WindowAsync(model.Pipeline, files, jobs: 2, ct);
+        for (int i = 0; i < files.Count; i++)
+            model.CheckChannels(files[i], windowed.Resolved[i].Input.Channels);
         var data = WindowDataset.Concat(windowed.Sets);
         if (data.NChans != model.Model.Config.NChans || data.NTimes != model.Model.Config.NTimes)
             throw new UsageException($"windows are {data.NChans} channels x {data.NTimes} samples, the model expects {model.Model.Config.NChans} x {model.Model.Config.NTimes}");

@@ -58,5 +58,26 @@ public sealed class ModelDir : IDisposable
         }
     }
 
+    /// <summary>
+    /// Refuses a recording whose channels differ from those the model was trained on: a missing channel, or an
+    /// extra one of a kind the model takes (it would enter the pipeline's pick by kind), named in one line. Folders
+    /// written before <c>input_channels</c> existed are only checked by window shape.
+    /// </summary>
+    public void CheckChannels(string file, IReadOnlyList<ChannelInfo> channels)
+    {
+        if (InputChannels is null) return;
+        var kinds = InputChannels.Select(c => c.Kind).ToHashSet();
+        var trained = InputChannels.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        var have = channels.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        var missing = InputChannels.Where(c => !have.Contains(c.Name)).Select(c => c.Name).ToList();
+        var extra = channels.Where(c => kinds.Contains(c.Kind) && !trained.Contains(c.Name)).Select(c => c.Name).ToList();
+        if (missing.Count == 0 && extra.Count == 0) return;
+        static string List(List<string> names) => string.Join(", ", names.Take(8)) + (names.Count > 8 ? $" and {names.Count - 8} more" : "");
+        var parts = new List<string>();
+        if (missing.Count > 0) parts.Add($"lacks {missing.Count} channel(s) the model was trained on ({List(missing)})");
+        if (extra.Count > 0) parts.Add($"has {extra.Count} channel(s) the model was not trained on ({List(extra)})");
+        throw new InvalidRecordingException(file, string.Join(" and ", parts));
+    }
+
     public void Dispose() => Model.Dispose();
 }

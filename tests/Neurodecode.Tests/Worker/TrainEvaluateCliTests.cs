@@ -113,6 +113,17 @@ public class TrainEvaluateCliTests
 
         // A CSP + LDA folder whose config claims EEGNet: the weights are not an EEGNet checkpoint.
         Assert.Equal(0, Cli.Run("train", "--config", Config(tmp), "--out", tmp.File("csp")).ExitCode);
+
+        // A real recording with one EEG channel relabelled (EDF labels: 16 bytes each from byte 256).
+        string renamed = tmp.File("S006R12-renamed.edf");
+        var bytes = File.ReadAllBytes(TestPaths.Shared("eegmmidb/S006/S006R12.edf"));
+        System.Text.Encoding.ASCII.GetBytes("Xx5.".PadRight(16)).CopyTo(bytes, 256);
+        File.WriteAllBytes(renamed, bytes);
+        var mismatch = Cli.Run("evaluate", "--model", tmp.File("csp"), "--out", tmp.File("e"), renamed);
+        Assert.Equal(1, mismatch.ExitCode);
+        string line = mismatch.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+        Assert.Contains("lacks 1 channel(s) the model was trained on (Fc5.) and has 1 channel(s) the model was not trained on (Xx5.)", line);
+        Assert.False(Directory.Exists(tmp.File("e")));
         string configPath = tmp.File("csp/config.json");
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
         json["model"] = "eegnet";
