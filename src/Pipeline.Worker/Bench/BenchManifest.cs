@@ -27,7 +27,9 @@ public static class BenchManifest
         if (config.Model.Pretrained is { } pretrained)
         {
             string p = Path.GetFullPath(Path.Combine(configDir, pretrained));
-            inputs.Add(("pretrained", Directory.Exists(p) ? Path.Combine(p, TrainJob.WeightsFile) : p));
+            if (Directory.Exists(p)) p = Path.Combine(p, TrainJob.WeightsFile);
+            if (!File.Exists(p)) throw new UsageException($"model.pretrained: {pretrained}: no such checkpoint (looked for {p})");
+            inputs.Add(("pretrained", p));
         }
         var inputNodes = new JsonArray();
         foreach (var (role, path) in inputs)
@@ -91,7 +93,8 @@ public static class BenchManifest
         var differences = new List<string>();
         foreach (var input in manifest["inputs"]?.AsArray() ?? throw new UsageException("manifest.json: no inputs"))
         {
-            string path = input!["path"]!.GetValue<string>(), sha = input["sha256"]!.GetValue<string>();
+            if (input?["path"]?.GetValue<string>() is not { } path || input["sha256"]?.GetValue<string>() is not { } sha)
+                throw new UsageException("manifest.json: an input without path or sha256");
             if (!File.Exists(path))
             {
                 differences.Add($"input {path}: missing (recorded SHA-256 {sha})");

@@ -221,7 +221,7 @@ public sealed class ConfigBenchmark(TrainJob train)
         var subjects = TestSubjects(outcome);
         if (subjects.Count > 0)
             await Write("subject_accuracy.png", "per-subject accuracy",
-                Plots.SubjectAccuracy(subjects.Select(s => (s.Subject, s.BalancedAccuracy)).ToList(), chance));
+                Plots.SubjectAccuracy(subjects.Select(s => (s.Subject, s.BalancedAccuracy)).ToList(), chance, "balanced accuracy per test subject"));
         return plots;
     }
 }
