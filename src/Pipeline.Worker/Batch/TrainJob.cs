@@ -26,9 +26,18 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
     public const string WeightsFile = "model.bin";
 
     /// <summary>What a run produced: a model with its subject-wise split and scores, or (within_subject) the folds'
-    /// scores and no model.</summary>
+    /// scores and no model. <see cref="Windows"/> holds the windows per split ("train", "val", "test"; "all" for
+    /// within_subject) and <see cref="TestPredicted"/> the selected model's class ids for the test windows, so a
+    /// report can count classes and score each test subject.</summary>
     public sealed record Outcome(string ModelDir, TrainingResult? Result, SubjectSplit? Split, int NTrain, int NVal, int NTest,
-        CrossValidationResult? WithinSubject = null);
+        CrossValidationResult? WithinSubject = null)
+    {
+        public IReadOnlyList<string> Files { get; init; } = [];
+        public IReadOnlyList<string> Classes { get; init; } = [];
+        public long ParameterCount { get; init; }
+        public IReadOnlyDictionary<string, IReadOnlyList<WindowInfo>> Windows { get; init; } = new Dictionary<string, IReadOnlyList<WindowInfo>>();
+        public long[]? TestPredicted { get; init; }
+    }
 
     /// <param name="pretrained">Overrides the config's <c>model.pretrained</c> (relative to the working folder).</param>
     /// <param name="epochs">Overrides <c>trainer.epochs</c> (the run's config.json records the value used).</param>
@@ -54,7 +63,7 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
         var options = config.Trainer ?? new TrainerOptions();
         TorchRuntime.EnsureLoaded();
         if (config.WithinSubject is { } within)
-            return await RunWithinSubjectAsync(within, entry, modelConfig, config, configDir, spec, data, classes, options, modelDir, ct);
+            return await RunWithinSubjectAsync(within, entry, modelConfig, config, configDir, spec, data, classes, options, modelDir, ct) with { Files = files };
 
         SubjectSplit split;
         SplitIndices idx;
@@ -68,12 +77,39 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
         logger.LogInformation("{Train}/{Val}/{Test} windows for subjects {Subjects}", idx.Train.Length, idx.Val.Length, idx.Test.Length, split.ToJson());
 
         TrainingResult result;
+        long parameters;
+        long[]? testPredicted = null;
         using (var model = Create(entry, modelConfig, options))
         {
             result = Fit(model, entry, config.Model, configDir, training, options, progress, ct);
+            parameters = model.ParameterCount;
+            if (training.Test is { } test) testPredicted = Predict(model, test);
             await WriteModelDirAsync(modelDir, model, modelConfig, config, spec, windowed.Resolved[0].Input, classes, split, result, ct);
         }
-        return new Outcome(modelDir, result, split, idx.Train.Length, idx.Val.Length, idx.Test.Length);
+        return new Outcome(modelDir, result, split, idx.Train.Length, idx.Val.Length, idx.Test.Length)
+        {
+            Files = files, Classes = classes, ParameterCount = parameters, TestPredicted = testPredicted,
+            Windows = new Dictionary<string, IReadOnlyList<WindowInfo>>
+            {
+                ["train"] = training.Train.Windows, ["val"] = training.Val.Windows, ["test"] = training.Test?.Windows ?? [],
+            },
+        };
+    }
+
+    /// <summary>The fitted model's class ids (argmax of its outputs) for every window.</summary>
+    private static long[] Predict(IDecoderModel model, WindowDataset data)
+    {
+        const int batch = 64;
+        int k = model.Config.NOutputs, size = data.NChans * data.NTimes;
+        var predicted = new long[data.Count];
+        for (int start = 0; start < data.Count; start += batch)
+        {
+            int b = Math.Min(batch, data.Count - start);
+            var outputs = model.Forward(data.X.AsSpan(start * size, b * size), b);
+            for (int i = 0; i < b; i++)
+                predicted[start + i] = Enumerable.Range(0, k).MaxBy(c => outputs[i * k + c]);
+        }
+        return predicted;
     }
 
     /// <summary>A fresh model whose initial weights follow the trainer's seed, not the process's history.</summary>
@@ -103,7 +139,8 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
         TrainerOptions options, string outDir, CancellationToken ct)
     {
         bool network;
-        using (var probe = entry.Create(modelConfig)) network = probe is ITorchModel;
+        long parameters;
+        using (var probe = entry.Create(modelConfig)) (network, parameters) = (probe is ITorchModel, probe.ParameterCount);
         IReadOnlyList<WithinSubjectFold> folds;
         try { folds = WithinSubjectKFold.Split(data.Windows, within.K, within.Seed, validationFold: network); }
         catch (ArgumentException e) { throw new UsageException("within_subject: " + e.Message); }
@@ -142,7 +179,11 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
             await File.WriteAllBytesAsync(Path.Combine(temp, "subject_accuracy.png"),
                 Plots.SubjectAccuracy(cv.Subjects.Select(s => (s.Subject, s.BalancedAccuracy)).ToList(), chance: 1.0 / classes.Count), ct);
         });
-        return new Outcome(outDir, null, null, 0, 0, results.Sum(r => r.NTest), cv);
+        return new Outcome(outDir, null, null, 0, 0, results.Sum(r => r.NTest), cv)
+        {
+            Classes = classes, ParameterCount = parameters,
+            Windows = new Dictionary<string, IReadOnlyList<WindowInfo>> { ["all"] = data.Windows },
+        };
     }
 
     private static ModelEntry Lookup(string name)

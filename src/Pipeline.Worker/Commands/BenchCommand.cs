@@ -6,8 +6,8 @@ using Neurodecode.Pipeline.Worker.Bench;
 namespace Neurodecode.Pipeline.Worker.Commands;
 
 /// <summary>
-/// <c>neurodecode bench read FILE|FOLDER...</c>: reader throughput against MNE measured in the same run.
-/// (Benchmark configs with --config/--out come with the worker issue.)
+/// <c>neurodecode bench</c>: <c>--config CFG --out DIR</c> / <c>--verify DIR</c> (a training config as a reproducible
+/// benchmark folder), and the subcommands <c>read</c>, <c>preprocess</c>, <c>serve</c> (throughput and latency).
 /// </summary>
 public static class BenchCommand
 {
@@ -39,7 +39,10 @@ public static class BenchCommand
             Console.Out.WriteLine(await bench.RunAsync(ReferenceScript(parse.GetValue(reference)), token));
             return CommandHost.ExitOk;
         }, ct, services => services.AddSingleton<Batch.PreprocessJob>()));
-        return new Command("bench", "reproducible benchmarks") { read, preprocess, ServeBench(), TrainBench() };
+        var bench = new Command("bench", "reproducible benchmarks: --config CFG --out DIR runs a training config into a report; --verify DIR reruns and compares")
+            { read, preprocess, ServeBench(), TrainBench() };
+        AddConfigBench(bench);
+        return bench;
     }
 
     /// <summary><c>bench train [--model cbramod] [--batch 16] [--steps 10] [--threads N]</c>.</summary>
@@ -64,6 +67,51 @@ public static class BenchCommand
             return Task.FromResult(CommandHost.ExitOk);
         }, ct));
         return command;
+    }
+
+    /// <summary>
+    /// <c>bench --config CFG --out DIR [--epochs N]</c> and <c>bench --verify DIR</c>, as options of bench itself (the
+    /// subcommands stay): a training config as a benchmark folder, and its rerun-and-compare.
+    /// Verify exits 0 when identical, 1 when something differs (each difference on a line), 2 for usage errors.
+    /// </summary>
+    private static void AddConfigBench(Command bench)
+    {
+        var config = new Option<string?>("--config") { Description = "training config, e.g. datasets/benchmarks/physionet-mi-lr-csp-lda.json" };
+        var output = new Option<string?>("--out") { Description = "benchmark folder to write: report.md, metrics.json, manifest.json, plots, model/" };
+        var epochs = new Option<int?>("--epochs") { Description = "override trainer.epochs (recorded in the manifest; --verify reuses it)" };
+        var verify = new Option<string?>("--verify") { Description = "a benchmark folder: check its inputs' SHA-256, rerun, compare metrics.json" };
+        bench.Options.Add(config);
+        bench.Options.Add(output);
+        bench.Options.Add(epochs);
+        bench.Options.Add(verify);
+        bench.SetAction((parse, ct) => CommandHost.RunAsync("bench", async (services, token) =>
+        {
+            var job = services.GetRequiredService<ConfigBenchmark>();
+            string? cfg = parse.GetValue(config), outDir = parse.GetValue(output), dir = parse.GetValue(verify);
+            if (dir is not null)
+            {
+                if (cfg is not null || outDir is not null || parse.GetValue(epochs) is not null)
+                    throw new UsageException("--verify DIR takes no --config, --out or --epochs (they come from DIR/manifest.json)");
+                IReadOnlyList<string> differences;
+                using (var display = new ConsoleProgressDisplay())
+                    differences = await job.VerifyAsync(dir, new TrainCommand.TrainingProgressBar(display), token);
+                if (differences.Count == 0)
+                {
+                    Console.Out.WriteLine("identical");
+                    return CommandHost.ExitOk;
+                }
+                Console.Out.WriteLine($"different ({differences.Count}):");
+                foreach (var d in differences) Console.Out.WriteLine("  " + d);
+                return CommandHost.ExitBadInput;
+            }
+            if (cfg is null || outDir is null)
+                throw new UsageException("give --config CFG.json --out DIR, or --verify DIR, or a subcommand (read, preprocess, serve)");
+            using (var display = new ConsoleProgressDisplay())
+                await job.RunAsync(cfg, outDir, parse.GetValue(epochs), ["neurodecode", .. Environment.GetCommandLineArgs().Skip(1)],
+                    new TrainCommand.TrainingProgressBar(display), token);
+            Console.Out.WriteLine($"benchmark written to {outDir}: {ConfigBenchmark.ReportFile}, {ConfigBenchmark.MetricsFile}, {ConfigBenchmark.ManifestFile}");
+            return CommandHost.ExitOk;
+        }, ct, services => services.AddSingleton<Batch.PreprocessJob>().AddSingleton<Batch.TrainJob>().AddSingleton<ConfigBenchmark>()));
     }
 
     /// <summary><c>bench serve --model MODELDIR --file F [--clients 1] [--speed 1] [--seconds S] [--max-speed]</c>.</summary>

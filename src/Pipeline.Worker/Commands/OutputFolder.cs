@@ -2,7 +2,7 @@ namespace Neurodecode.Pipeline.Worker.Commands;
 
 /// <summary>
 /// Fills an output folder atomically: files are written into a hidden temporary folder beside it and moved in only
-/// when all of them are complete, so a failed run adds nothing and leaves earlier contents alone.
+/// when all of them are complete (subfolders too), so a failed run adds nothing and leaves earlier contents alone.
 /// </summary>
 public static class OutputFolder
 {
@@ -22,6 +22,13 @@ public static class OutputFolder
             Directory.CreateDirectory(full);
             foreach (var file in Directory.GetFiles(temp))
                 File.Move(file, Path.Combine(full, Path.GetFileName(file)), overwrite: true);
+            // Subfolders (bench's model/) replace their earlier namesakes whole, so no stale file survives in them.
+            foreach (var sub in Directory.GetDirectories(temp))
+            {
+                string target = Path.Combine(full, Path.GetFileName(sub));
+                if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+                Directory.Move(sub, target);
+            }
         }
         finally
         {
