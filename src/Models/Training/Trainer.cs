@@ -86,6 +86,11 @@ public sealed record TrainingResult(
 public sealed record TrainingProgress(int Epoch, int Epochs, int Batch, int Batches, double Loss, EpochRecord? EpochDone = null,
     long Windows = 0);
 
+/// <summary>Training stopped on a non-finite loss: a run's settings (learning rate, input scale) or a numerical
+/// fault, not a bug in the caller, so front doors report it in one line.</summary>
+public sealed class TrainingDivergedException(string message)
+    : InvalidOperationException(message + " (lower the learning rate or check the input's scale)");
+
 /// <summary>Predictions for a set of windows: class ids (argmax of the logits) and softmax probabilities.</summary>
 public sealed record Predictions(long[] Predicted, double[,] Probs, double Loss);
 
@@ -197,7 +202,7 @@ public sealed class Trainer
                         loss = lossT.item<float>();
                     }
                     if (!double.IsFinite(loss))
-                        throw new InvalidOperationException($"epoch {epoch} batch {b + 1}: training loss is {loss}");
+                        throw new TrainingDivergedException($"epoch {epoch} batch {b + 1}: training loss is {loss}");
                     lossSum += loss * batches[b].Length;
                     seen += batches[b].Length;
                     step++;

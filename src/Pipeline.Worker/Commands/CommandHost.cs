@@ -66,6 +66,7 @@ public static class CommandHost
     private static string? UserError(Exception e) => e switch
     {
         InvalidRecordingException or UsageException or PipelineSpecException => OneLine(e.Message),
+        Models.Training.TrainingDivergedException => OneLine(e.Message),
         Microsoft.Extensions.Options.OptionsValidationException v => OneLine(string.Join("; ", v.Failures)),
         UnauthorizedAccessException or IOException => OneLine(e.Message),
         _ => null,

@@ -172,4 +172,17 @@ public class TrainEvaluateCliTests
         Assert.Equal(2, tooMany.ExitCode);
         Assert.Contains("within_subject: subject 001: k (40) is more than its 30 windows", tooMany.Stderr);
     }
+
+    [Fact]
+    public void A_diverging_run_stops_with_one_line_naming_the_batch_and_writes_nothing()
+    {
+        using var tmp = TestPaths.TempDir();
+        string config = Config(tmp, model: "eegnet", extra: ", \"trainer\": {\"epochs\": 1, \"batch_size\": 8, \"lr\": 1e30, \"max_grad_norm\": null}");
+        var run = Cli.Run("train", "--config", config, "--out", tmp.File("m"));
+        Assert.Equal(1, run.ExitCode);
+        string line = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+        Assert.Matches(@"^neurodecode train: error: epoch 1 batch \d+: training loss is (NaN|∞|-∞|Infinity) \(lower the learning rate", line);
+        Assert.DoesNotContain("   at ", run.Stderr);
+        Assert.False(Directory.Exists(tmp.File("m")));
+    }
 }

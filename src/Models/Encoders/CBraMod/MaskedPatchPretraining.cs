@@ -157,7 +157,7 @@ public static class MaskedPatchPretraining
                         loss = lossT.item<float>();
                     }
                     if (!double.IsFinite(loss))
-                        throw new InvalidOperationException($"pretraining epoch {epoch} batch {b + 1}: loss is {loss}");
+                        throw new TrainingDivergedException($"pretraining epoch {epoch} batch {b + 1}: loss is {loss}");
                     lossSum += loss * batches[b].Length;
                     seen += batches[b].Length;
                     step++;
