@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Neurodecode.Ingest.Datasets;
@@ -155,7 +154,8 @@ public sealed class DecodeJob(ILogger<DecodeJob> logger)
         File.Delete(DecodeOutput.TempName(output)); // what a killed run left; this recording is ours alone
         if (!File.Exists(file.Path))
             throw new InvalidRecordingException(file.Path, "no such file");
-        var (sha, size) = await Sha256Async(file.Path, ct);
+        string sha = await FileSha256.OfAsync(file.Path, ct);
+        long size = new FileInfo(file.Path).Length;
         if (file.Sha256 is { } expected && expected != sha)
             throw new InvalidRecordingException(file.Path, $"SHA-256 {sha} does not match the manifest's {expected} (changed or damaged copy)");
         var provenance = new DecodeProvenance(DecodeProvenance.CurrentVersion, Complete: true, model.Model.Config.Model, model.WeightsSha256,
@@ -173,13 +173,6 @@ public sealed class DecodeJob(ILogger<DecodeJob> logger)
             throw new InvalidRecordingException(file.Path,
                 $"windows are {windows.NChannels} channels x {windows.NTimes} samples, the model expects {config.NChans} x {config.NTimes}");
         return new Prepared(file, output, windows, resolved.Output.Sfreq, provenance with { NWindows = windows.Count });
-    }
-
-    private static async Task<(string Sha256, long Size)> Sha256Async(string path, CancellationToken ct)
-    {
-        await using var stream = File.OpenRead(path);
-        var hash = await SHA256.HashDataAsync(stream, ct);
-        return (Convert.ToHexStringLower(hash), stream.Length);
     }
 
     private static Predictions Predict(ModelDir model, WindowSet windows)

@@ -57,18 +57,26 @@ public sealed class EvaluateJob(PreprocessJob preprocess)
         return metrics;
     }
 
-    internal static void Softmax(ReadOnlySpan<float> logits, double[,] probs, int row, out long argmax)
+    /// <summary>Softmax in float64 of one window's logits into <paramref name="probs"/>; returns the class with the
+    /// highest probability (the first, on ties). Evaluate, decode and serve all score windows with it.</summary>
+    public static int Softmax(ReadOnlySpan<float> logits, Span<double> probs)
     {
         double max = double.NegativeInfinity, sum = 0;
         foreach (float v in logits) max = Math.Max(max, v);
-        for (int c = 0; c < logits.Length; c++) sum += probs[row, c] = Math.Exp(logits[c] - max);
-        argmax = 0;
+        for (int c = 0; c < logits.Length; c++) sum += probs[c] = Math.Exp(logits[c] - max);
+        int argmax = 0;
         for (int c = 0; c < logits.Length; c++)
         {
-            probs[row, c] /= sum;
-            if (probs[row, c] > probs[row, argmax]) argmax = c;
+            probs[c] /= sum;
+            if (probs[c] > probs[argmax]) argmax = c;
         }
+        return argmax;
     }
+
+    /// <summary><see cref="Softmax(ReadOnlySpan{float}, Span{double})"/> into row <paramref name="row"/> of a
+    /// windows x classes table.</summary>
+    internal static void Softmax(ReadOnlySpan<float> logits, double[,] probs, int row, out long argmax) =>
+        argmax = Softmax(logits, System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref probs[row, 0], logits.Length));
 
     private static double[,] Rows(double[,] probs, int[] rows, int k)
     {

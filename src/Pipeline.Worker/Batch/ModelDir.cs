@@ -45,7 +45,7 @@ public sealed class ModelDir : IDisposable
             var classes = config["classes"]!.AsArray().Select(c => c!.GetValue<string>()).ToList();
             string weights = System.IO.Path.Combine(dir, config["weights"]!.GetValue<string>());
             var pipeline = PipelineSpec.Load(System.IO.Path.Combine(dir, "pipeline.json"));
-            string sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(weights)));
+            string sha = FileSha256.Of(weights);
             double inputSfreq = config["input_sfreq"]?.GetValue<double>() ?? 0;
             var inputChannels = config["input_channels"]?.AsArray().Select(c => new ChannelInfo(c!["name"]!.GetValue<string>(),
                 ChannelKinds.Parse(c["kind"]!.GetValue<string>()), c["unit"]!.GetValue<string>(), inputSfreq)).ToList();

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Neurodecode.Models.Native;
 using Neurodecode.Pipeline.Worker.Batch;
@@ -33,7 +32,7 @@ public static class BenchManifest
         }
         var inputNodes = new JsonArray();
         foreach (var (role, path) in inputs)
-            inputNodes.Add(new JsonObject { ["role"] = role, ["path"] = path, ["sha256"] = await Sha256Async(path, ct), ["size"] = new FileInfo(path).Length });
+            inputNodes.Add(new JsonObject { ["role"] = role, ["path"] = path, ["sha256"] = await Batch.FileSha256.OfAsync(path, ct), ["size"] = new FileInfo(path).Length });
 
         string configText = await File.ReadAllTextAsync(configFull, ct);
         string pipelineText = await File.ReadAllTextAsync(pipelinePath, ct);
@@ -100,7 +99,7 @@ public static class BenchManifest
                 differences.Add($"input {path}: missing (recorded SHA-256 {sha})");
                 continue;
             }
-            string now = await Sha256Async(path, ct);
+            string now = await Batch.FileSha256.OfAsync(path, ct);
             if (now != sha)
                 differences.Add($"input {path}: SHA-256 {now} differs from the recorded {sha}");
         }
@@ -115,12 +114,6 @@ public static class BenchManifest
         var b = Paths(rerun);
         foreach (var p in a.Except(b).Order(StringComparer.Ordinal)) yield return $"input {p}: read by the recorded run, not by the rerun";
         foreach (var p in b.Except(a).Order(StringComparer.Ordinal)) yield return $"input {p}: read by the rerun, not by the recorded run";
-    }
-
-    public static async Task<string> Sha256Async(string path, CancellationToken ct)
-    {
-        await using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
     }
 
     private static string? Version(Assembly assembly)

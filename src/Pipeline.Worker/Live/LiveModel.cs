@@ -64,10 +64,8 @@ public sealed class LiveModel : IDisposable
         try
         {
             var logits = model!.Model.Forward(window, 1);
-            var probs = Softmax(logits);
-            int best = 0;
-            for (int k = 1; k < probs.Length; k++)
-                if (probs[k] > probs[best]) best = k;
+            var probs = new double[logits.Length];
+            int best = Batch.EvaluateJob.Softmax(logits, probs);
             return new Decoded(best, Classes[best], probs);
         }
         finally
@@ -75,17 +73,6 @@ public sealed class LiveModel : IDisposable
             _free.Add(model!);
             _gate.Release();
         }
-    }
-
-    /// <summary>Softmax in float64, as evaluate computes it.</summary>
-    public static double[] Softmax(ReadOnlySpan<float> logits)
-    {
-        double max = double.NegativeInfinity, sum = 0;
-        foreach (float v in logits) max = Math.Max(max, v);
-        var p = new double[logits.Length];
-        for (int c = 0; c < p.Length; c++) sum += p[c] = Math.Exp(logits[c] - max);
-        for (int c = 0; c < p.Length; c++) p[c] /= sum;
-        return p;
     }
 
     /// <summary>

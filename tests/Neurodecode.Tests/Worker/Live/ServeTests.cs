@@ -46,7 +46,9 @@ public class ServeTests(TrainedModel trained) : IClassFixture<TrainedModel>
             for (int c = 0; c < nCh; c++)
                 for (int t = 0; t < length; t++)
                     window[c * length + t] = (float)output.Data[c * output.NSamples + end - length + t];
-            var probs = LiveModel.Softmax(model.Model.Forward(window, 1));
+            var logits = model.Model.Forward(window, 1);
+            var probs = new double[logits.Length];
+            EvaluateJob.Softmax(logits, probs);
             int best = Array.IndexOf(probs, probs.Max());
             answers.Add(new Answer(live.InputsFor(end - 1), model.Classes[best], probs));
         }
