@@ -6,6 +6,7 @@ var root = new RootCommand("neurodecode: read, preprocess and decode EEG, MEG an
 {
     InspectCommand.Create(),
     ConvertCommand.Create(),
+    ParcellateCommand.Create(),
     PreprocessCommand.Create(),
     ModelsCommand.Create(),
     PretrainCommand.Create(),

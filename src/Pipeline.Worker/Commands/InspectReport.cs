@@ -36,6 +36,7 @@ public static class InspectReport
                 ["sfreq"] = c.Sfreq,
             }).ToArray()),
             ["annotations"] = Annotations(recording.Annotations),
+            ["parcellation"] = recording is Ingest.Formats.Parquet.ParquetRecording { Parcellation: { } p } ? JsonNode.Parse(p) : null,
         };
     }
 
@@ -103,6 +104,11 @@ public static class InspectReport
         sb.AppendLine(inv, $" channels     {Counts(info.Channels.Select(c => c.Kind.MneName()))}");
         sb.AppendLine(inv, $" ch_names     {Abbreviate(info.ChannelNames.ToList())}");
         sb.AppendLine(inv, $" annotations  {recording.Annotations.Count}{(recording.Annotations.Count > 0 ? " (" + Counts(recording.Annotations.Select(a => a.Description)) + ")" : "")}");
+        if (recording is Ingest.Formats.Parquet.ParquetRecording { Parcellation: { } p } && JsonNode.Parse(p) is JsonObject parcellation)
+        {
+            var regions = parcellation["regions"]!.AsArray().Select(r => $"{r!["name"]}: {r["voxels"]}").ToList();
+            sb.AppendLine(inv, $" parcellation {parcellation["bold"]} with {parcellation["atlas"]}, voxels per region {Abbreviate(regions)}");
+        }
         return sb.ToString();
     }
 

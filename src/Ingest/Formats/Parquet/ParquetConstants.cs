@@ -13,6 +13,9 @@ internal static class ParquetConstants
     public const string RecordingKey = "neurodecode.recording";
     public const string AnnotationsKey = "neurodecode.annotations";
 
+    /// <summary>Optional: how <c>parcellate</c> made the file (atlas, regions with their voxel counts).</summary>
+    public const string ParcellationKey = "neurodecode.parcellation";
+
     /// <summary>Leading int64 column: the index of the row's sample, 0 at the first sample.</summary>
     public const string SampleColumn = "sample";
 

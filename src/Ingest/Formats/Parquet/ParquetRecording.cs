@@ -36,6 +36,9 @@ public sealed class ParquetRecording : Recording
     /// <summary>The format the recording was converted from ("edf", "brainvision" ...).</summary>
     public string SourceFormat { get; }
 
+    /// <summary>The <c>neurodecode.parcellation</c> JSON of a file written by <c>parcellate</c> (regions, voxel counts), else null.</summary>
+    public string? Parcellation { get; private init; }
+
     /// <summary>Rows in each row group, in file order.</summary>
     public IReadOnlyList<long> RowGroupSizes =>
         Enumerable.Range(0, _groupStart.Length - 1).Select(g => _groupStart[g + 1] - _groupStart[g]).ToArray();
@@ -143,7 +146,10 @@ public sealed class ParquetRecording : Recording
             Session = meta.Session,
             Run = meta.Run,
         };
-        return new ParquetRecording(info, annotations, meta.SourceFormat, reader, fields, groupStart);
+        return new ParquetRecording(info, annotations, meta.SourceFormat, reader, fields, groupStart)
+        {
+            Parcellation = kv.GetValueOrDefault(ParquetConstants.ParcellationKey),
+        };
     }
 
     private static T ParseJson<T>(string path, string key, string json)

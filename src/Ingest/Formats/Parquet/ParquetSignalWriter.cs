@@ -18,7 +18,8 @@ public static class ParquetSignalWriter
     /// <exception cref="InvalidRecordingException">
     /// a channel name is empty, repeats, or is <c>sample</c>/<c>time_s</c>: the recording has no Parquet form.
     /// </exception>
-    public static async Task WriteAsync(IRecording recording, string path, CancellationToken ct = default)
+    /// <param name="parcellation">JSON stored under <c>neurodecode.parcellation</c> (files made by <c>parcellate</c>).</param>
+    public static async Task WriteAsync(IRecording recording, string path, CancellationToken ct = default, string? parcellation = null)
     {
         var info = recording.Info;
         ValidateColumnNames(info);
@@ -35,12 +36,15 @@ public static class ParquetSignalWriter
         try
         {
             writer = await ParquetWriter.CreateAsync(schema, stream, cancellationToken: ct);
-            writer.CustomMetadata = new Dictionary<string, string>
+            var metadata = new Dictionary<string, string>
             {
                 [ParquetConstants.FormatVersionKey] = ParquetConstants.FormatVersion,
                 [ParquetConstants.RecordingKey] = ParquetJson.Recording(info),
                 [ParquetConstants.AnnotationsKey] = ParquetJson.Annotations(recording.Annotations),
             };
+            if (parcellation is not null)
+                metadata[ParquetConstants.ParcellationKey] = parcellation;
+            writer.CustomMetadata = metadata;
             var samples = new long[rowGroupRows];
             var times = new double[rowGroupRows];
             long expected = 0;
