@@ -48,6 +48,8 @@ public sealed class ResolvedPipeline
                 var resolved = step.Resolve(signal);
                 if (resolved is not IOfflineStep)
                     throw new ArgumentException("has no batch form");
+                if (resolved is IAnnotationShift shift)
+                    annotations = shift.Shift(annotations, signal.Sfreq);
                 steps.Add(resolved);
                 signal = resolved.Output;
             }

@@ -20,6 +20,11 @@ namespace Neurodecode.Preprocess.Steps;
 [JsonDerivedType(typeof(ScaleStep), "scale")]
 [JsonDerivedType(typeof(ZScoreStep), "zscore")]
 [JsonDerivedType(typeof(ClipStep), "clip")]
+[JsonDerivedType(typeof(DropVolumesStep), "drop_volumes")]
+[JsonDerivedType(typeof(DetrendStep), "detrend")]
+[JsonDerivedType(typeof(HighPassStep), "high_pass")]
+[JsonDerivedType(typeof(PercentSignalChangeStep), "psc")]
+[JsonDerivedType(typeof(GlobalSignalRegressionStep), "global_signal_regression")]
 public abstract record Step
 {
     /// <summary>The name a spec uses for this step ("filter", "resample" ...).</summary>
