@@ -18,8 +18,8 @@ public sealed class ParcellatedRecording : Recording
 
     private readonly double[] _signals; // regions x volumes, channel-major
 
-    private ParcellatedRecording(RecordingInfo info, double[] signals, LabelAtlas atlas, string? labelTable)
-        : base(info, [])
+    private ParcellatedRecording(RecordingInfo info, IReadOnlyList<Annotation> annotations, double[] signals, LabelAtlas atlas, string? labelTable)
+        : base(info, annotations)
     {
         _signals = signals;
         Atlas = atlas;
@@ -30,11 +30,11 @@ public sealed class ParcellatedRecording : Recording
     public string? LabelTablePath { get; }
 
     /// <summary>Parcellates <paramref name="boldPath"/> with <paramref name="atlasPath"/> (names from
-    /// <paramref name="labelTable"/> when given).</summary>
+    /// <paramref name="labelTable"/> when given; <paramref name="annotations"/>, e.g. a BIDS events.tsv, carried along).</summary>
     /// <exception cref="InvalidRecordingException">the BOLD image is not 4-D or has no TR, the atlas does not fit
     /// (see <see cref="LabelAtlas"/>), or the table lacks a region.</exception>
     public static async Task<ParcellatedRecording> ParcellateAsync(string boldPath, string atlasPath, string? labelTable = null,
-        CancellationToken ct = default)
+        IReadOnlyList<Annotation>? annotations = null, CancellationToken ct = default)
     {
         using var bold = SignalFormats.OpenVolumes(boldPath);
         var info = bold.Info;
@@ -74,8 +74,9 @@ public sealed class ParcellatedRecording : Recording
             for (int r = 0; r < nRegions; r++)
                 signals[(long)r * nVolumes + volume.Index] = sums[r] / atlas.VoxelCounts[r];
         }
-        var recording = new RecordingInfo(FormatName, boldPath, 1.0 / tr, nVolumes, channels);
-        return new ParcellatedRecording(recording, signals, atlas, labelTable);
+        var (subject, session, run) = Datasets.RecordingNames.Parse(boldPath);
+        var recording = new RecordingInfo(FormatName, boldPath, 1.0 / tr, nVolumes, channels) { Subject = subject, Session = session, Run = run };
+        return new ParcellatedRecording(recording, annotations ?? [], signals, atlas, labelTable);
     }
 
     protected override void ReadSegment(long start, int count, IReadOnlyList<int> picks, Span<double> dest)
