@@ -57,7 +57,7 @@ public sealed record HighPassStep(double Freq, string Method = "cosine", int Ord
         public override JsonNode? Design => new JsonObject
         {
             ["n_cosines"] = nCosines,
-            ["regressors"] = "sqrt(2/n)·cos(pi/n·(t+0.5)·k), k = 1..n_cosines, standardized, least squares",
+            ["regressors"] = "sqrt(2/n) * cos(pi/n * (t + 0.5) * k), k = 1..n_cosines, standardized, least squares",
         };
 
         public RawData Apply(RawData raw)
