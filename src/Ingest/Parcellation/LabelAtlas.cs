@@ -104,7 +104,7 @@ public sealed class LabelAtlas
             throw new InvalidRecordingException(image.SourcePath,
                 $"image affine {Affine.Show(image.Affine)} is singular: its voxels have no position to look up in the atlas {atlasPath}");
         // nilearn: the identity when the affines are bit-equal ("more numerically stable"), else inv(atlas) · image.
-        var t = atlasAffine.SequenceEqual(image.Affine) ? Affine.Multiply(Identity, Identity)
+        var t = atlasAffine.SequenceEqual(image.Affine) ? Identity
             : Affine.Multiply(Affine.Invert(atlasAffine)!, image.Affine);
         bool diagonal = t[1] == 0 && t[2] == 0 && t[4] == 0 && t[6] == 0 && t[8] == 0 && t[9] == 0;
         int nx = image.Shape[0], ny = image.Shape[1], nz = image.Shape[2];

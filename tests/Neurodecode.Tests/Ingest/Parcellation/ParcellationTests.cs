@@ -156,6 +156,47 @@ public class ParcellationTests
     }
 
     [Fact]
+    public async Task An_atlas_with_its_x_and_y_axes_swapped_gives_the_same_regions()
+    {
+        // The same atlas stored transposed (10 x 6 x 10, affine columns 0 and 1 swapped): the affine between the grids
+        // is a permutation, not diagonal, so this runs the general matrix path; every voxel must find its label again.
+        using var tmp = TestPaths.TempDir();
+        string atlas = UnzippedCopy(tmp, Hoc, "swapped.nii", h =>
+        {
+            int nx = BinaryPrimitives.ReadInt16LittleEndian(h.AsSpan(42)), ny = BinaryPrimitives.ReadInt16LittleEndian(h.AsSpan(44));
+            int nz = BinaryPrimitives.ReadInt16LittleEndian(h.AsSpan(46));
+            BinaryPrimitives.WriteInt16LittleEndian(h.AsSpan(42), (short)ny);
+            BinaryPrimitives.WriteInt16LittleEndian(h.AsSpan(44), (short)nx);
+            for (int r = 0; r < 3; r++)
+            {
+                float c0 = BinaryPrimitives.ReadSingleLittleEndian(h.AsSpan(280 + 16 * r)), c1 = BinaryPrimitives.ReadSingleLittleEndian(h.AsSpan(284 + 16 * r));
+                SetSrow(h, r, 0, c1);
+                SetSrow(h, r, 1, c0);
+            }
+            int offset = (int)BinaryPrimitives.ReadSingleLittleEndian(h.AsSpan(108));   // vox_offset; uint8 voxels
+            var voxels = h.AsSpan(offset, nx * ny * nz).ToArray();
+            for (int k = 0; k < nz; k++)
+                for (int j = 0; j < ny; j++)
+                    for (int i = 0; i < nx; i++)
+                        h[offset + j + ny * (i + nx * k)] = voxels[i + nx * (j + ny * k)];
+        });
+        using var swapped = await ParcellatedRecording.ParcellateAsync(TestPaths.Shared(HaxbyRun), atlas);
+        using var same = await ParcellatedRecording.ParcellateAsync(TestPaths.Shared(HaxbyRun), TestPaths.Shared(Hoc));
+        Assert.True(swapped.Atlas.Resampled);
+        Assert.Equal(same.Atlas.Labels, swapped.Atlas.Labels);
+        Assert.Equal(same.Atlas.RegionOfVoxel, swapped.Atlas.RegionOfVoxel);
+        Assert.Equal(same.ReadAll().Data, swapped.ReadAll().Data);
+    }
+
+    [Fact]
+    public async Task A_bold_image_without_a_repetition_time_is_refused()
+    {
+        using var tmp = TestPaths.TempDir();
+        string bold = UnzippedCopy(tmp, HaxbyRun, "no-tr.nii", h => BinaryPrimitives.WriteSingleLittleEndian(h.AsSpan(76 + 4 * 4), 0f));
+        await Fails(bold, TestPaths.Shared(Hoc), bold, "the header gives no repetition time (pixdim[4] = 0)");
+    }
+
+    [Fact]
     public async Task A_label_table_without_a_region_is_refused()
     {
         using var tmp = TestPaths.TempDir();
