@@ -16,7 +16,7 @@ public static class InspectReport
     public static JsonObject Json(string path, IRecording recording)
     {
         var info = recording.Info;
-        return new JsonObject
+        var json = new JsonObject
         {
             ["path"] = path,
             ["format"] = info.Format,
@@ -36,8 +36,11 @@ public static class InspectReport
                 ["sfreq"] = c.Sfreq,
             }).ToArray()),
             ["annotations"] = Annotations(recording.Annotations),
-            ["parcellation"] = recording is Ingest.Formats.Parquet.ParquetRecording { Parcellation: { } p } ? JsonNode.Parse(p) : null,
         };
+        // Files written by parcellate: regions and their voxel counts (only then, so the common keys stay the contract).
+        if (recording is Ingest.Formats.Parquet.ParquetRecording { Parcellation: { } p })
+            json["parcellation"] = JsonNode.Parse(p);
+        return json;
     }
 
     /// <summary>Images: nibabel's facts, plus the recording keys (a volume is a sample at 1/TR).</summary>
