@@ -123,7 +123,7 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
         TrainerOptions options, IProgress<TrainingProgress>? progress, CancellationToken ct) => model switch
         {
             ITorchModel torchModel => TrainTorch(torchModel, spec, configDir, data, options, progress, ct),
-            CspLdaModel csp => FitCspLda(csp, data),
+            IClassicalModel classical => FitClassical(classical, data),
             _ => throw new UsageException($"model '{entry.Name}' has no training path"),
         };
 
@@ -256,8 +256,9 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
         return new Trainer(options).Fit(model.Module, data, groups, progress, ct);
     }
 
-    /// <summary>CSP + LDA has no epochs: fit on the training windows, report validation and test once.</summary>
-    private static TrainingResult FitCspLda(CspLdaModel model, TrainingData data)
+    /// <summary>Classical models (CSP + LDA, connectivity) have no epochs: fit on the training windows, report
+    /// validation and test once.</summary>
+    private static TrainingResult FitClassical(IClassicalModel model, TrainingData data)
     {
         var clock = Stopwatch.StartNew();
         model.Fit(data.Train.X, data.Train.Y);
