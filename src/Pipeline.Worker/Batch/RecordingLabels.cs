@@ -98,6 +98,13 @@ public sealed class RecordingLabels
         return (row.Label, row.Subject ?? nameSubject ?? id!);
     }
 
+    /// <summary>Throws for the first of <paramref name="files"/> the table does not label (see <see cref="Of"/>).</summary>
+    public void CheckListed(IEnumerable<string> files)
+    {
+        foreach (var file in files)
+            Of(file, RecordingNames.Parse(file).Subject);
+    }
+
     /// <summary>Every window labelled with its recording's class among <paramref name="classes"/> (ids in that order)
     /// and its subject; windows of recordings in other classes are left out.</summary>
     public WindowDataset Apply(WindowDataset data, IReadOnlyList<string> classes)

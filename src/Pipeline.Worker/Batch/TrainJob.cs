@@ -58,6 +58,8 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
         var files = config.Data.ResolveFiles(configDir);
 
         var labels = config.Data.Labels?.Resolve(configDir);
+        if (labels is not null)  // every recording listed, with a known class, before any is read
+            RecordingLabels.Load(labels).CheckListed(files);
         var windowed = await preprocess.WindowAsync(spec, files, jobs: 2, ct);
         var (data, classes) = Dataset(windowed.Sets, spec, config.Data.Classes, labels);
         var modelConfig = ModelConfigFor(entry, config.Model.Config, data, classes.Count, windowed.Resolved[0].Output.Sfreq);
