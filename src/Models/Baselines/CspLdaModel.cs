@@ -13,7 +13,7 @@ namespace Neurodecode.Models.Baselines;
 /// Saved as JSON: the config, the CSP filters and the LDA's coef, intercept, class means and priors, read back
 /// strictly (unknown keys, a different config or a wrong shape are errors naming them).
 /// </summary>
-public sealed class CspLdaModel : IDecoderModel
+public sealed class CspLdaModel : IClassicalModel
 {
     /// <summary>The registry row: name "csp_lda", reference <see cref="CspLdaConfig.Reference"/> (405 stored values).</summary>
     public static ModelEntry Entry { get; } = new(

@@ -10,6 +10,7 @@ public static class ModelRegistry
     [
         EEGNetModel.Entry,
         CspLdaModel.Entry,
+        Baselines.Connectivity.ConnectivityModel.Entry,
         Encoders.CBraMod.CBraModModel.Entry,
     ];
 

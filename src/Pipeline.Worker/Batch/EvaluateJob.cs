@@ -10,7 +10,9 @@ namespace Neurodecode.Pipeline.Worker.Batch;
 
 /// <summary>
 /// <c>neurodecode evaluate</c>: a trained model on new recordings through the pipeline saved with it; writes
-/// predictions.parquet (one row per window), metrics.json and confusion_matrix.png.
+/// predictions.parquet (one row per window), metrics.json and confusion_matrix.png. Windows are labelled by their events,
+/// or, for a model trained with <c>data.labels</c>, by the training config's participants table (every recording must be
+/// listed in it).
 /// </summary>
 public sealed class EvaluateJob(PreprocessJob preprocess)
 {
@@ -21,6 +23,9 @@ public sealed class EvaluateJob(PreprocessJob preprocess)
         for (int i = 0; i < files.Count; i++)
             model.CheckChannels(files[i], windowed.Resolved[i].Input.Channels);
         var data = WindowDataset.Concat(windowed.Sets);
+        // Recording-level labels come from the table the model was trained with.
+        if (model.Labels is { } labels)
+            data = RecordingLabels.Load(labels).Apply(data, model.Classes);
         if (data.NChans != model.Model.Config.NChans || data.NTimes != model.Model.Config.NTimes)
             throw new UsageException($"windows are {data.NChans} channels x {data.NTimes} samples, the model expects {model.Model.Config.NChans} x {model.Model.Config.NTimes}");
 

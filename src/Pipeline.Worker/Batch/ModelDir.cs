@@ -14,9 +14,9 @@ namespace Neurodecode.Pipeline.Worker.Batch;
 public sealed class ModelDir : IDisposable
 {
     private ModelDir(string path, IDecoderModel model, IReadOnlyList<string> classes, PipelineSpec pipeline, string weightsSha256,
-        IReadOnlyList<ChannelInfo>? inputChannels)
+        IReadOnlyList<ChannelInfo>? inputChannels, LabelsSpec? labels)
     {
-        (Path, Model, Classes, Pipeline, WeightsSha256, InputChannels) = (path, model, classes, pipeline, weightsSha256, inputChannels);
+        (Path, Model, Classes, Pipeline, WeightsSha256, InputChannels, Labels) = (path, model, classes, pipeline, weightsSha256, inputChannels, labels);
     }
 
     public string Path { get; }
@@ -28,6 +28,10 @@ public sealed class ModelDir : IDisposable
     /// <summary>The channels the pipeline was fed in training (name, kind, unit); null for folders written before train
     /// recorded them.</summary>
     public IReadOnlyList<ChannelInfo>? InputChannels { get; }
+
+    /// <summary>The recording-level labels the model was trained with (table path absolute), or null when its windows
+    /// took their labels from events.</summary>
+    public LabelsSpec? Labels { get; }
 
     public static ModelDir Open(string dir)
     {
@@ -49,7 +53,8 @@ public sealed class ModelDir : IDisposable
             double inputSfreq = config["input_sfreq"]?.GetValue<double>() ?? 0;
             var inputChannels = config["input_channels"]?.AsArray().Select(c => new ChannelInfo(c!["name"]!.GetValue<string>(),
                 ChannelKinds.Parse(c["kind"]!.GetValue<string>()), c["unit"]!.GetValue<string>(), inputSfreq)).ToList();
-            return new ModelDir(dir, entry.Load(modelConfig, weights), classes, pipeline, sha, inputChannels);
+            var labels = config["labels"]?.Deserialize<LabelsSpec>(PipelineJson.Options);
+            return new ModelDir(dir, entry.Load(modelConfig, weights), classes, pipeline, sha, inputChannels, labels);
         }
         catch (Exception e) when (e is JsonException or ArgumentException or FormatException or InvalidDataException or NullReferenceException
                                       or InvalidOperationException or IOException)

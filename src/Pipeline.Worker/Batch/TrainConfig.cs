@@ -69,7 +69,9 @@ public static class ConfigFile
 /// <param name="Pipeline">The preprocess spec, relative to the config file.</param>
 /// <param name="Files">Recordings or globs (<c>**/S*R04.edf</c>), relative to the config file; sorted, each once.</param>
 /// <param name="Classes">The classes to train on, a subset of the pipeline's (null = all); ids are renumbered in this order.</param>
-public sealed record TrainData(string Pipeline, IReadOnlyList<string> Files, IReadOnlyList<string>? Classes = null)
+/// <param name="Labels">Recording-level labels from a participants table, for pipelines with sliding <c>windows</c>:
+/// every window takes its recording's class (<see cref="LabelsSpec"/>).</param>
+public sealed record TrainData(string Pipeline, IReadOnlyList<string> Files, IReadOnlyList<string>? Classes = null, LabelsSpec? Labels = null)
 {
     public IReadOnlyList<string> ResolveFiles(string configDir)
     {

@@ -57,8 +57,11 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
         var spec = PipelineSpec.Load(Path.Combine(configDir, config.Data.Pipeline));
         var files = config.Data.ResolveFiles(configDir);
 
+        var labels = config.Data.Labels?.Resolve(configDir);
+        if (labels is not null)  // every recording listed, with a known class, before any is read
+            RecordingLabels.Load(labels).CheckListed(files);
         var windowed = await preprocess.WindowAsync(spec, files, jobs: 2, ct);
-        var (data, classes) = Dataset(windowed.Sets, spec, config.Data.Classes);
+        var (data, classes) = Dataset(windowed.Sets, spec, config.Data.Classes, labels);
         var modelConfig = ModelConfigFor(entry, config.Model.Config, data, classes.Count, windowed.Resolved[0].Output.Sfreq);
         var options = config.Trainer ?? new TrainerOptions();
         TorchRuntime.EnsureLoaded();
@@ -84,7 +87,7 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
             result = Fit(model, entry, config.Model, configDir, training, options, progress, ct);
             parameters = model.ParameterCount;
             if (training.Test is { } test) testPredicted = Predict(model, test);
-            await WriteModelDirAsync(modelDir, model, modelConfig, config, spec, windowed.Resolved[0].Input, classes, split, result, ct);
+            await WriteModelDirAsync(modelDir, model, modelConfig, config, spec, windowed.Resolved[0].Input, classes, labels, split, result, ct);
         }
         return new Outcome(modelDir, result, split, idx.Train.Length, idx.Val.Length, idx.Test.Length)
         {
@@ -123,7 +126,7 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
         TrainerOptions options, IProgress<TrainingProgress>? progress, CancellationToken ct) => model switch
         {
             ITorchModel torchModel => TrainTorch(torchModel, spec, configDir, data, options, progress, ct),
-            CspLdaModel csp => FitCspLda(csp, data),
+            IClassicalModel classical => FitClassical(classical, data),
             _ => throw new UsageException($"model '{entry.Name}' has no training path"),
         };
 
@@ -192,10 +195,25 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
         catch (ArgumentException e) { throw new UsageException("model.name: " + e.Message); }
     }
 
-    /// <summary>All windows as one dataset, keeping only <paramref name="keep"/> classes (renumbered in that order).</summary>
-    private static (WindowDataset, IReadOnlyList<string>) Dataset(IReadOnlyList<WindowSet> sets, PipelineSpec spec, IReadOnlyList<string>? keep)
+    /// <summary>All windows as one dataset, keeping only <paramref name="keep"/> classes (renumbered in that order);
+    /// with <paramref name="labels"/>, each window labelled by its recording.</summary>
+    private static (WindowDataset, IReadOnlyList<string>) Dataset(IReadOnlyList<WindowSet> sets, PipelineSpec spec, IReadOnlyList<string>? keep,
+        LabelsSpec? labels)
     {
-        var all = WindowDataset.Concat(sets);
+        if (sets.Sum(s => s.Count) == 0)
+            throw new UsageException("the pipeline cut no windows from any recording");
+        var all = WindowDataset.Concat(sets.Where(s => s.Count > 0).ToList());
+        if (labels is not null)
+        {
+            if (spec.Windows is null)
+                throw new UsageException("data.labels: needs a pipeline with sliding 'windows' (epochs take their labels from events)");
+            var table = RecordingLabels.Load(labels);
+            var notLabels = keep?.Where(k => !table.Classes.Contains(k)).ToList() ?? [];
+            if (notLabels.Count > 0)
+                throw new UsageException($"data.classes: {string.Join(", ", notLabels.Select(u => $"'{u}'"))} not among the labels' classes ({string.Join(", ", table.Classes)})");
+            var order = keep ?? table.Classes;
+            return (table.Apply(all, order), order);
+        }
         var classes = spec.Epochs?.Classes ?? throw new UsageException("training needs a pipeline with epochs (labelled windows)");
         if (keep is null)
             return (all, classes);
@@ -256,8 +274,9 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
         return new Trainer(options).Fit(model.Module, data, groups, progress, ct);
     }
 
-    /// <summary>CSP + LDA has no epochs: fit on the training windows, report validation and test once.</summary>
-    private static TrainingResult FitCspLda(CspLdaModel model, TrainingData data)
+    /// <summary>Classical models (CSP + LDA, connectivity) have no epochs: fit on the training windows, report
+    /// validation and test once.</summary>
+    private static TrainingResult FitClassical(IClassicalModel model, TrainingData data)
     {
         var clock = Stopwatch.StartNew();
         model.Fit(data.Train.X, data.Train.Y);
@@ -281,7 +300,8 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
     }
 
     private static async Task WriteModelDirAsync(string dir, IDecoderModel model, ModelConfig modelConfig, TrainConfig config,
-        PipelineSpec spec, SignalInfo input, IReadOnlyList<string> classes, SubjectSplit split, TrainingResult result, CancellationToken ct)
+        PipelineSpec spec, SignalInfo input, IReadOnlyList<string> classes, LabelsSpec? labels, SubjectSplit split, TrainingResult result,
+        CancellationToken ct)
     {
         var configJson = new JsonObject
         {
@@ -295,6 +315,8 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
             ["input_sfreq"] = input.Sfreq,
             ["training"] = JsonSerializer.SerializeToNode(config, PipelineJson.Options),
         };
+        if (labels is not null)  // evaluate labels new recordings from the same table (its absolute path)
+            configJson["labels"] = JsonSerializer.SerializeToNode(labels, PipelineJson.Options);
         await OutputFolder.WriteAsync(dir, async temp =>
         {
             model.Save(Path.Combine(temp, WeightsFile));

@@ -20,7 +20,7 @@ public static class ModelsCommand
                 Console.Out.WriteLine(new JsonArray(rows.Select(r => (JsonNode)r).ToArray()).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             else
                 foreach (var r in rows)
-                    Console.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0,-10} {1,12:N0} parameters  {2}",
+                    Console.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0,-12} {1,12:N0} parameters  {2}",
                         r["name"], r["parameters"]!.GetValue<long>(), r["summary"]));
             return Task.FromResult(CommandHost.ExitOk);
         }, ct));

@@ -35,8 +35,8 @@ public class ModelRegistryTests
         var windows = Windows(batch, config.NChans, config.NTimes, seed: 1);
         using var model = entry.Create(config);
         Assert.True(model.ParameterCount > 0);
-        if (model is CspLdaModel csp) // a classical pipeline must be fitted before it can decode or be saved
-            csp.Fit(Windows(40, config.NChans, config.NTimes, seed: 2), Enumerable.Range(0, 40).Select(i => (long)(i % config.NOutputs)).ToArray());
+        if (model is IClassicalModel classical) // a classical pipeline must be fitted before it can decode or be saved
+            classical.Fit(Windows(40, config.NChans, config.NTimes, seed: 2), Enumerable.Range(0, 40).Select(i => (long)(i % config.NOutputs)).ToArray());
         var outputs = model.Forward(windows, batch);
         Assert.Equal(batch * config.NOutputs, outputs.Length);
         Assert.All(outputs, v => Assert.True(float.IsFinite(v)));

@@ -6,12 +6,13 @@ using Neurodecode.Preprocess.Steps;
 
 namespace Neurodecode.Tests.Models.Baselines;
 
-/// <summary>The registry lists the two baselines with the parameter counts of their reference configurations.</summary>
+/// <summary>The registry lists the baselines with the parameter counts of their reference configurations.</summary>
 public class BaselineRegistryTests
 {
     [Theory]
     [InlineData("eegnet", typeof(EEGNetConfig), 3732)]
     [InlineData("csp_lda", typeof(CspLdaConfig), 405)]
+    [InlineData("connectivity", typeof(Neurodecode.Models.Baselines.Connectivity.ConnectivityConfig), 59_701)]  // 19 900 connections: scaler 2·F, coef F, intercept 1
     public void Registry_lists_the_baselines_with_their_reference_parameter_counts(string name, Type configType, long count)
     {
         var entry = ModelRegistry.Get(name);
