@@ -103,6 +103,9 @@ public static class InspectReport
         sb.AppendLine(inv, $" channels     {Counts(info.Channels.Select(c => c.Kind.MneName()))}");
         sb.AppendLine(inv, $" ch_names     {Abbreviate(info.ChannelNames.ToList())}");
         sb.AppendLine(inv, $" annotations  {recording.Annotations.Count}{(recording.Annotations.Count > 0 ? " (" + Counts(recording.Annotations.Select(a => a.Description)) + ")" : "")}");
+        if (recording is Recording r)
+            foreach (var (key, value) in r.Facts)
+                sb.AppendLine(inv, $" {key,-12} {value}");
         return sb.ToString();
     }
 

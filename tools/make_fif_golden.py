@@ -1,0 +1,64 @@
+#!/usr/bin/python3
+"""Golden fixtures for the FIF reader and find_events, from MNE 1.3.
+
+For every FIF raw file under ../shared/datasets/meg (fif/*raw.fif, ctf/*raw.fif) writes, in
+tests/Neurodecode.Tests/Golden/meg_<folder>/:
+  <file>.json          `inspect` facts + per-channel fingerprint (tools/make_golden.py, read by
+                       GoldenConformanceTests like every other reader's fixture)
+  <file>.head.npy      raw.get_data()[:, :HEAD] (float64, SI units): the first samples of every channel
+  <file>.extra.json    first_samp, bads, highpass, lowpass, CTF comp grade and count, maxshield, and the
+                       float64 sum of raw.get_data() over all samples (MANIFEST.tsv's data_sum)
+  <file>.events.npy    mne.find_events(raw) with every default (int64, n x 3, absolute samples), or
+  <file>.events-error.txt  MNE's message when find_events raises (no stim channel, too-short events)
+
+Usage: /usr/bin/python3 tools/make_fif_golden.py     (apt-get install python3-mne)
+"""
+import glob
+import json
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_golden  # noqa: E402  (also patches the reference reader for MaxShield files)
+
+HEAD = 40
+PATTERNS = ['meg/fif/*raw.fif', 'meg/ctf/*raw.fif']
+
+
+def main():
+    import mne
+    from mne.io.compensator import get_current_comp
+    mne.set_log_level('ERROR')
+    files = sorted(f for p in PATTERNS for f in glob.glob(os.path.join(make_golden.DATASETS, p)))
+    for path in files:
+        rel, info = make_golden.golden(path)
+        out = make_golden.write_golden(rel, info)
+        stem = out[:-len('.json')]
+        raw = mne.io.read_raw_fif(path, allow_maxshield=True, preload=True)
+        data = raw.get_data()
+        np.save(stem + '.head.npy', np.ascontiguousarray(data[:, :HEAD], dtype=np.float64))
+        extra = dict(first_samp=int(raw.first_samp), bads=list(raw.info['bads']),
+                     highpass=float(raw.info['highpass']), lowpass=float(raw.info['lowpass']),
+                     comp_grade=get_current_comp(raw.info), n_comps=len(raw.info['comps']),
+                     maxshield=bool(raw.info.get('maxshield', False)), data_sum=float(data.sum()))
+        with open(stem + '.extra.json', 'w') as f:
+            json.dump(extra, f, indent=1)
+            f.write('\n')
+        for old in (stem + '.events.npy', stem + '.events-error.txt'):
+            if os.path.exists(old):
+                os.remove(old)
+        try:
+            events = mne.find_events(raw)
+            np.save(stem + '.events.npy', np.asarray(events, dtype=np.int64))
+            what = f'{len(events)} events'
+        except ValueError as e:
+            with open(stem + '.events-error.txt', 'w') as f:
+                f.write(str(e) + '\n')
+            what = f'find_events: {e}'
+        print(out, what[:80])
+
+
+if __name__ == '__main__':
+    main()
