@@ -11,6 +11,11 @@ tests/Neurodecode.Tests/Golden/meg_<folder>/:
   <file>.events.npy    mne.find_events(raw) with every default (int64, n x 3, absolute samples), or
   <file>.events-error.txt  MNE's message when find_events raises (no stim channel, too-short events)
 
+and, for the find_events preprocess step, Golden/meg_epochs/ (datasets/pipelines/meg-elekta-triggers.json):
+  events.npy           find_events(raw, 'STI101') rows with ids 1 and 2 kept by Epochs (int64, absolute samples)
+  X_head.npy           the first EPOCHS_KEPT epochs of Epochs(raw.pick(['mag', 'grad']).filter(1, 40), events,
+                       {'one': 1, 'two': 2}, tmin=-0.1, tmax=0.4, baseline=(None, 0)) (float64, T and T/m)
+
 Usage: /usr/bin/python3 tools/make_fif_golden.py     (apt-get install python3-mne)
 """
 import glob
@@ -58,6 +63,24 @@ def main():
                 f.write(str(e) + '\n')
             what = f'find_events: {e}'
         print(out, what[:80])
+    epochs_golden()
+
+
+EPOCHS_KEPT = 6
+
+
+def epochs_golden():
+    """MNE's MEG epochs from triggers, as the meg-elekta-triggers pipeline cuts them."""
+    import mne
+    raw = mne.io.read_raw_fif(os.path.join(make_golden.DATASETS, 'meg/fif/test_elekta_3ch_raw.fif'), preload=True)
+    events = mne.find_events(raw, stim_channel='STI101')
+    raw.pick(['mag', 'grad']).filter(1.0, 40.0)
+    epochs = mne.Epochs(raw, events, {'one': 1, 'two': 2}, tmin=-0.1, tmax=0.4, baseline=(None, 0), preload=True)
+    out = os.path.join(make_golden.GOLDEN, 'meg_epochs')
+    os.makedirs(out, exist_ok=True)
+    np.save(os.path.join(out, 'events.npy'), np.asarray(epochs.events, dtype=np.int64))
+    np.save(os.path.join(out, 'X_head.npy'), np.ascontiguousarray(epochs.get_data()[:EPOCHS_KEPT], dtype=np.float64))
+    print(out, f'{len(epochs)} epochs of {epochs.get_data().shape[1:]}, channels {epochs.ch_names}')
 
 
 if __name__ == '__main__':

@@ -20,6 +20,7 @@ namespace Neurodecode.Preprocess.Steps;
 [JsonDerivedType(typeof(ScaleStep), "scale")]
 [JsonDerivedType(typeof(ZScoreStep), "zscore")]
 [JsonDerivedType(typeof(ClipStep), "clip")]
+[JsonDerivedType(typeof(FindEventsStep), "find_events")]
 public abstract record Step
 {
     /// <summary>The name a spec uses for this step ("filter", "resample" ...).</summary>
