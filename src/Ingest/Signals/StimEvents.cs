@@ -29,11 +29,15 @@ public static class StimEvents
             : throw new InvalidRecordingException(path, "no stim channels found (none named STI101 or STI 014, none of kind stim); name one with stim_channel");
     }
 
-    /// <summary>Events of one recording, reading only the stim channels, block by block (MNE's <c>find_events(raw)</c>).</summary>
+    /// <summary>
+    /// Events of one recording, reading only the stim channels, block by block (MNE's <c>find_events(raw)</c>); samples
+    /// count from the recording's <see cref="RecordingInfo.FirstSamp"/> as MNE's do.
+    /// </summary>
     public static IReadOnlyList<StimEvent> Find(Recording recording, IReadOnlyList<string>? stimChannels = null,
-        long firstSamp = 0, int shortestEvent = 2, bool initialEvent = false)
+        int shortestEvent = 2, bool initialEvent = false)
     {
         var info = recording.Info;
+        long firstSamp = info.FirstSamp;
         var picks = Picks(info.Channels, stimChannels ?? DefaultStimChannels(info.Channels, info.SourcePath), info.SourcePath);
         var finders = picks.Select(_ => new StepFinder(firstSamp)).ToArray();
         foreach (var block in recording.Blocks(picks: picks))

@@ -109,6 +109,18 @@ public static class InspectReport
         return sb.ToString();
     }
 
+    /// <summary>find_events' rows as MNE prints them (<c>[sample, before, value]</c>) with a count per value.</summary>
+    public static string EventsText(IReadOnlyList<StimEvent> events)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        string perValue = string.Join(", ", events.GroupBy(e => e.Value).OrderBy(g => g.Key).Select(g => $"{g.Key}: {g.Count()}"));
+        sb.AppendLine(inv, $" events       {events.Count}{(events.Count > 0 ? " (value: count " + perValue + ")" : "")}");
+        foreach (var e in events)
+            sb.AppendLine(inv, $"  [{e.Sample} {e.Before} {e.Value}]");
+        return sb.ToString();
+    }
+
     public static string Text(string path, IVolumeSeries series)
     {
         var info = series.Info;

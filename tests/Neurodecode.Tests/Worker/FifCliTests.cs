@@ -41,6 +41,20 @@ public class FifCliTests
     }
 
     [Fact]
+    public void Inspect_events_lists_find_events_rows_as_mne()
+    {
+        string elekta = TestPaths.Shared("meg/fif/test_elekta_3ch_raw.fif");
+        var r = Cli.Run("inspect", elekta, "--events", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var rows = doc.RootElement.GetProperty("events").EnumerateArray().Select(e => e.EnumerateArray().Select(v => v.GetInt64()).ToArray()).ToList();
+        var (_, want) = Npy.Read(Path.Combine(TestPaths.Golden, "meg_fif", "test_elekta_3ch_raw.fif.events.npy"));
+        Assert.Equal(want.Select(v => (long)v), rows.SelectMany(x => x));
+        var text = Cli.Run("inspect", elekta, "--events");
+        Assert.Contains(" events       162 (value: count 1: ", text.Stdout);
+    }
+
+    [Fact]
     public void An_events_file_is_a_one_line_error()
     {
         string events = TestPaths.Shared("meg/fif/test-eve.fif");

@@ -91,7 +91,7 @@ public sealed class FifRecording : Recording
             var annotations = RawAnnotations.Set(
                 FifAnnotations.Read(tree, meas, firstSamp).Concat(SkipAnnotations(buffers, firstSamp, sfreq, meas.MeasDate is null)),
                 nSamples, sfreq);
-            var info = new RecordingInfo("fif", path, sfreq, nSamples, channels, meas.MeasDate);
+            var info = new RecordingInfo("fif", path, sfreq, nSamples, channels, meas.MeasDate) { FirstSamp = firstSamp };
             var recording = new FifRecording(info, annotations, file, path, meas.Channels.Select(c => c.Calibration).ToArray(),
                 buffers, firstSamp, meas, maxShield);
             file = null;

@@ -57,6 +57,7 @@ public class FifReaderTests(ITestOutputHelper output)
         var want = doc.RootElement;
         using var rec = FifRecording.Open(SharedPath(stem));
         Assert.Equal(want.GetProperty("first_samp").GetInt64(), rec.FirstSamp);
+        Assert.Equal(rec.FirstSamp, rec.Info.FirstSamp);
         Assert.Equal(want.GetProperty("bads").EnumerateArray().Select(b => b.GetString()), rec.Bads);
         Assert.Equal(want.GetProperty("highpass").GetDouble(), rec.Highpass);
         Assert.Equal(want.GetProperty("lowpass").GetDouble(), rec.Lowpass);
@@ -84,14 +85,14 @@ public class FifReaderTests(ITestOutputHelper output)
         if (File.Exists(errorFile))
         {
             // MNE raises here (no stim channel, or events shorter than shortest_event): so do we, in one line.
-            var ex = Assert.Throws<InvalidRecordingException>(() => StimEvents.Find(rec, firstSamp: rec.FirstSamp));
+            var ex = Assert.Throws<InvalidRecordingException>(() => StimEvents.Find(rec));
             string mne = File.ReadAllText(errorFile);
             Assert.Contains(mne.StartsWith("No stim channels", StringComparison.Ordinal) ? "no stim channels" : "shorter than shortest_event", ex.Message);
             Assert.DoesNotContain('\n', ex.Message);
             return;
         }
         var (shape, want) = Npy.Read(GoldenPath(stem, ".events.npy"));
-        var events = StimEvents.Find(rec, firstSamp: rec.FirstSamp);
+        var events = StimEvents.Find(rec);
         Assert.Equal(shape[0], events.Count);
         for (int i = 0; i < events.Count; i++)
             Assert.Equal(((long)want[3 * i], (long)want[3 * i + 1], (long)want[3 * i + 2]), (events[i].Sample, events[i].Before, events[i].Value));
@@ -102,7 +103,7 @@ public class FifReaderTests(ITestOutputHelper output)
     public void Elekta_trigger_channel_gives_162_events_and_annotations_from_the_first_sample()
     {
         using var rec = FifRecording.Open(TestPaths.Shared("meg/fif/test_elekta_3ch_raw.fif"));
-        var events = StimEvents.Find(rec, ["STI101"], rec.FirstSamp);
+        var events = StimEvents.Find(rec, ["STI101"]);
         Assert.Equal(162, events.Count);
         var annotations = StimEvents.ToAnnotations(events, rec.FirstSamp, rec.Info.Sfreq).ToList();
         Assert.Equal((events[0].Sample - 3000) / 1000.0, annotations[0].Onset);
