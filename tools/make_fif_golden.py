@@ -16,6 +16,11 @@ and, for the find_events preprocess step, Golden/meg_epochs/ (datasets/pipelines
   X_head.npy           the first EPOCHS_KEPT epochs of Epochs(raw.pick(['mag', 'grad']).filter(1, 40), events,
                        {'one': 1, 'two': 2}, tmin=-0.1, tmax=0.4, baseline=(None, 0)) (float64, T and T/m)
 
+and Golden/meg_written/: elekta_skip_int_raw.fif, written here with MNE's own FIF writer from the first 1.5 s of
+test_elekta_3ch_raw.fif (int32 buffers of 500 samples, a FIFF_DATA_SKIP of one buffer in place of the second, and an
+annotations block with a ':' in a description) — the paths no shared file takes — with <file>.json (inspect facts,
+MNE's annotations incl. BAD_ACQ_SKIP) and <file>.npy (raw.get_data(), float64).
+
 Usage: /usr/bin/python3 tools/make_fif_golden.py     (apt-get install python3-mne)
 """
 import glob
@@ -64,6 +69,7 @@ def main():
             what = f'find_events: {e}'
         print(out, what[:80])
     epochs_golden()
+    skip_golden()
 
 
 EPOCHS_KEPT = 6
@@ -81,6 +87,43 @@ def epochs_golden():
     np.save(os.path.join(out, 'events.npy'), np.asarray(epochs.events, dtype=np.int64))
     np.save(os.path.join(out, 'X_head.npy'), np.ascontiguousarray(epochs.get_data()[:EPOCHS_KEPT], dtype=np.float64))
     print(out, f'{len(epochs)} epochs of {epochs.get_data().shape[1:]}, channels {epochs.ch_names}')
+
+
+def skip_golden():
+    """A FIF raw with int32 buffers, a data skip and annotations, written by MNE's writer and read back by MNE."""
+    import contextlib
+    import io
+    import mne
+    from mne.io.base import _start_writing_raw, _write_raw_buffer
+    from mne.io.constants import FIFF
+    from mne.io.write import start_and_end_file, end_block, write_int
+    src = mne.io.read_raw_fif(os.path.join(make_golden.DATASETS, 'meg/fif/test_elekta_3ch_raw.fif'), preload=True)
+    data = src.get_data()
+    first_time = src.first_samp / src.info['sfreq']
+    annotations = mne.Annotations([first_time + 0.2, first_time + 1.1], [0.1, 0.0], ['stim:a', 'resp'],
+                                  orig_time=src.info['meas_date'])
+    out = os.path.join(make_golden.GOLDEN, 'meg_written')
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, 'elekta_skip_int_raw.fif')
+    with start_and_end_file(path) as fid:
+        cals = _start_writing_raw(fid, src.info, None, FIFF.FIFFT_INT, False, annotations)
+        write_int(fid, FIFF.FIFF_FIRST_SAMPLE, src.first_samp)
+        _write_raw_buffer(fid, data[:, 0:500], np.array(cals)[:, None], 'int')
+        write_int(fid, FIFF.FIFF_DATA_SKIP, 1)
+        _write_raw_buffer(fid, data[:, 1000:1500], np.array(cals)[:, None], 'int')
+        end_block(fid, FIFF.FIFFB_RAW_DATA)
+        end_block(fid, FIFF.FIFFB_MEAS)
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        make_golden.ref.cmd_inspect(type('A', (), dict(file=path)))
+    info = json.loads(buf.getvalue())
+    info['path'] = os.path.basename(path)
+    with open(path + '.json', 'w') as f:  # nested: GoldenConformanceTests takes top-level "format" files as shared ones
+        json.dump(dict(mne_inspect=info), f, indent=1, ensure_ascii=False)
+        f.write('\n')
+    raw = mne.io.read_raw_fif(path, preload=True)
+    np.save(path + '.npy', raw.get_data())
+    print(path, raw, raw.annotations)
 
 
 if __name__ == '__main__':

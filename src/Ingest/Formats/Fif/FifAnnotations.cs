@@ -28,9 +28,11 @@ internal static class FifAnnotations
                     description = text.Length == 0 ? [] : text.Split(':').Select(d => d.Replace("{COLON}", ":")).ToArray();
                     break;
                 case FifConstants.MeasDate:
-                    origTime = tag.Type == FifConstants.TypeInt
-                        ? tree.ReadInts(tag) is var s ? DateTimeOffset.UnixEpoch.AddSeconds(s[0]).AddTicks((s.Length > 1 ? s[1] : 0) * 10L) : null
-                        : DateTimeOffset.UnixEpoch.AddTicks((long)Math.Round(tree.ReadDoubles(tag)[0] * 1e7));
+                    // Written as a (seconds, microseconds) pair of ints or doubles; old files hold one float of seconds.
+                    double[] stamp = tag.Type == FifConstants.TypeInt ? tree.ReadInts(tag).Select(v => (double)v).ToArray() : tree.ReadDoubles(tag);
+                    origTime = stamp.Length >= 2
+                        ? DateTimeOffset.UnixEpoch.AddSeconds((long)stamp[0]).AddTicks((long)stamp[1] * 10)
+                        : DateTimeOffset.UnixEpoch.AddTicks((long)Math.Round(stamp[0] * 1e7));
                     break;
             }
         }

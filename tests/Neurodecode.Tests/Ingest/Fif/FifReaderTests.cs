@@ -142,4 +142,35 @@ public class FifReaderTests(ITestOutputHelper output)
             Assert.Equal(kind, ChannelKinds.Parse(kind.MneName()));
         Assert.Equal(3, ((FifRecording)rec).CompGrade);
     }
+
+    [Fact]
+    public void Int_buffers_a_data_skip_and_an_annotations_block_read_as_mne_reads_them()
+    {
+        // Written by MNE's own FIF writer (tools/make_fif_golden.py): int32 buffers, a one-buffer FIFF_DATA_SKIP, annotations.
+        string dir = Path.Combine(TestPaths.Golden, "meg_written");
+        string path = Path.Combine(dir, "elekta_skip_int_raw.fif");
+        using var doc = JsonDocument.Parse(File.ReadAllText(path + ".json"));
+        var want = doc.RootElement.GetProperty("mne_inspect");
+        using var rec = SignalFormats.OpenRecording(path);
+        Assert.Equal(want.GetProperty("n_samples").GetInt64(), rec.Info.NSamples);
+        Assert.Equal(want.GetProperty("meas_date").GetString(), Neurodecode.Pipeline.Worker.Commands.InspectReport.IsoUtc(rec.Info.MeasDate!.Value));
+        var annotations = want.GetProperty("annotations").EnumerateArray().ToList();
+        Assert.Equal(annotations.Count, rec.Annotations.Count);
+        for (int i = 0; i < annotations.Count; i++)
+        {
+            Assert.Equal(annotations[i].GetProperty("description").GetString(), rec.Annotations[i].Description);
+            Assert.Equal(annotations[i].GetProperty("onset").GetDouble(), rec.Annotations[i].Onset, 9);
+            Assert.Equal(annotations[i].GetProperty("duration").GetDouble(), rec.Annotations[i].Duration, 9);
+        }
+        Assert.Contains(rec.Annotations, a => a.Description == "BAD_ACQ_SKIP");
+        Assert.Contains(rec.Annotations, a => a.Description == "stim:a"); // "{COLON}" restored
+
+        var (shape, data) = Npy.Read(path + ".npy");
+        var got = ((Recording)rec).ReadAll();
+        Assert.Equal(shape[1], got.NSamples);
+        for (int c = 0; c < got.NChannels; c++)
+            for (int t = 0; t < got.NSamples; t++)
+                Assert.Equal(data[c * got.NSamples + t], got[c, t]); // int32 · cal: exact; the skip reads as zeros
+        Assert.Equal(0.0, got[0, 700]);
+    }
 }
