@@ -204,11 +204,12 @@ public sealed class FifRecording : Recording
                 int bytes = buf.Type switch { FifConstants.TypeShort or FifConstants.TypeDauPack16 => 2, FifConstants.TypeDouble => 8, _ => 4 };
                 int rowBytes = bytes * _nchan;
                 int rowsPerChunk = Math.Max(1, ChunkBytes / rowBytes);
-                chunk ??= ArrayPool<byte>.Shared.Rent(Math.Min(rowsPerChunk, hi - lo) * rowBytes);
-                if (chunk.Length < Math.Min(rowsPerChunk, hi - lo) * rowBytes)
+                int need = Math.Min(rowsPerChunk, hi - lo) * rowBytes;
+                if (chunk is null || chunk.Length < need)
                 {
-                    ArrayPool<byte>.Shared.Return(chunk);
-                    chunk = ArrayPool<byte>.Shared.Rent(Math.Min(rowsPerChunk, hi - lo) * rowBytes);
+                    if (chunk is not null)
+                        ArrayPool<byte>.Shared.Return(chunk);
+                    chunk = ArrayPool<byte>.Shared.Rent(need);
                 }
                 for (int s = lo; s < hi; s += rowsPerChunk)
                 {
