@@ -33,6 +33,19 @@ spec = importlib.util.spec_from_file_location(
     'mne_reference', os.path.join(ROOT, '..', 'shared', 'tools', 'mne_reference.py'))
 ref = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(ref)
+_read_raw = ref.read_raw
+
+
+def read_raw(path):
+    """The reference's reader, but MaxShield (IAS) FIF raw files open too (allow_maxshield=True), as ours do."""
+    if path.lower().endswith('.fif'):
+        import mne
+        mne.set_log_level('ERROR')
+        return mne.io.read_raw_fif(path, allow_maxshield=True, preload=True)
+    return _read_raw(path)
+
+
+ref.read_raw = read_raw  # cmd_inspect looks it up at call time
 
 # Files MNE/nibabel read that the project reads too (invalid/ is tested apart).
 ALL = ['formats/edf/*.edf', 'formats/bdf/*.bdf', 'formats/brainvision/*.vhdr',
@@ -40,7 +53,7 @@ ALL = ['formats/edf/*.edf', 'formats/bdf/*.bdf', 'formats/brainvision/*.vhdr',
        'nifti/*/*.nii', 'nifti/*/*.nii.gz', 'nifti/*/*.hdr',
        'bold/haxby2001_25mm/sub001/BOLD/task001_run001/bold_25mm.nii.gz',
        'bold/haxby2001_25mm/sub001/masks/25mm/hoc.nii.gz', 'bold/pymvpa_example_1slice/*.nii.gz',
-       'bold/atlases/*/*.nii.gz']
+       'bold/atlases/*/*.nii.gz', 'meg/fif/*raw.fif', 'meg/ctf/*raw.fif']
 # ROI tables (.1D/.csv/.tsv) have no MNE/nibabel reader: tools/make_roi_golden.py writes theirs with NumPy.
 # NIfTI header paths no shared file reaches: tools/make_nifti_variants.py.
 

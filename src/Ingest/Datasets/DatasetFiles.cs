@@ -21,7 +21,11 @@ public static class DatasetFiles
     // Files that belong to a recording named by another file (BrainVision markers and data, Analyze .img) or that
     // describe one (BIDS sidecars, manifests): never recordings of their own when a folder is scanned. Tables
     // (.csv/.tsv) are far more often sidecars than ROI series; pass those as files to decode them.
-    private static readonly string[] NotRecordings = [".vmrk", ".eeg", ".img", ".json", ".tsv", ".csv", ".txt", ".md", ".tmp"];
+    private static readonly string[] NotRecordings = [".vmrk", ".eeg", ".img", ".json", ".tsv", ".csv", ".txt", ".md", ".tmp",
+        // MNE's names for FIF files that are not raw recordings: events, annotations, evoked, epochs, covariance,
+        // forward/inverse solutions, transforms, projections, ICA, BEM and source spaces.
+        "-eve.fif", "_eve.fif", "-annot.fif", "_annot.fif", "-ave.fif", "_ave.fif", "-epo.fif", "_epo.fif", "-cov.fif",
+        "-fwd.fif", "-inv.fif", "-trans.fif", "-proj.fif", "-ica.fif", "-bem.fif", "-bem-sol.fif", "-src.fif"];
 
     // BIDS datatype folders that hold time series, and the suffixes of the files in them that are recordings.
     private static readonly string[] BidsDatatypes = ["eeg", "meg", "ieeg", "func"];

@@ -12,6 +12,7 @@ public static class SignalFormats
         new RoiTable.RoiTableFormat(),
         new Gdf.GdfFormat(),
         Edf.EdfFormat.Edf, Edf.EdfFormat.Bdf,
+        new Fif.FifFormat(),                   // after the content-only formats: also claims any .fif name
         new BrainVision.BrainVisionFormat(),   // last: also claims .vhdr/.ahdr names whose first line is unknown
     ];
 

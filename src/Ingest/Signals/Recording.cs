@@ -20,6 +20,10 @@ public abstract class Recording : IRecording
     public RecordingInfo Info { get; }
     public IReadOnlyList<Annotation> Annotations { get; }
 
+    /// <summary>Format-specific header facts <c>inspect</c> prints after the common ones (FIF: first_samp, CTF
+    /// compensation grade, bads ...); none by default.</summary>
+    public virtual IReadOnlyList<KeyValuePair<string, string>> Facts => [];
+
     /// <summary>
     /// Fills <paramref name="dest"/> (picks.Count rows of <paramref name="count"/> values, channel-major) with samples
     /// [start, start + count) of the picked channels, in SI units. Arguments are already checked.

@@ -14,5 +14,9 @@ public sealed record RecordingInfo(
     public string? Subject { get; init; }
     public string? Session { get; init; }
     public string? Run { get; init; }
+
+    /// <summary>MNE's <c>raw.first_samp</c>: the acquisition's sample number of sample 0 (FIF files; 0 elsewhere).
+    /// Event arrays (<see cref="StimEvents"/>) count from it, as MNE's do.</summary>
+    public long FirstSamp { get; init; }
     public IEnumerable<string> ChannelNames => Channels.Select(c => c.Name);
 }

@@ -112,6 +112,21 @@ public static class InspectReport
             var regions = parcellation["regions"]!.AsArray().Select(r => $"{r!["name"]}: {r["voxels"]}").ToList();
             sb.AppendLine(inv, $" parcellation {parcellation["bold"]} with {parcellation["atlas"]}, voxels per region {Abbreviate(regions)}");
         }
+        if (recording is Recording r)
+            foreach (var (key, value) in r.Facts)
+                sb.AppendLine(inv, $" {key,-12} {value}");
+        return sb.ToString();
+    }
+
+    /// <summary>find_events' rows as MNE prints them (<c>[sample, before, value]</c>) with a count per value.</summary>
+    public static string EventsText(IReadOnlyList<StimEvent> events)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        string perValue = string.Join(", ", events.GroupBy(e => e.Value).OrderBy(g => g.Key).Select(g => $"{g.Key}: {g.Count()}"));
+        sb.AppendLine(inv, $" events       {events.Count}{(events.Count > 0 ? " (value: count " + perValue + ")" : "")}");
+        foreach (var e in events)
+            sb.AppendLine(inv, $"  [{e.Sample} {e.Before} {e.Value}]");
         return sb.ToString();
     }
 

@@ -9,10 +9,11 @@ public sealed record SignalInfo(IReadOnlyList<ChannelInfo> Channels, double Sfre
 
     public static SignalInfo Of(RecordingInfo info) => new(info.Channels, info.Sfreq, info.NSamples);
 
-    /// <summary>Indices of the channels MNE's <c>Raw.filter</c> touches ("data" channels): EEG, MEG, sEEG, ECoG, fMRI ROIs.</summary>
+    /// <summary>Indices of the channels MNE's <c>Raw.filter</c> touches ("data" channels): EEG, MEG (not the ref_meg
+    /// sensors), CSD, sEEG, DBS, ECoG, fMRI ROIs.</summary>
     public int[] DataChannels() =>
         Enumerable.Range(0, NChannels).Where(i => Channels[i].Kind is ChannelKind.Eeg or ChannelKind.Mag or ChannelKind.Grad
-            or ChannelKind.Seeg or ChannelKind.Ecog or ChannelKind.Roi).ToArray();
+            or ChannelKind.Csd or ChannelKind.Seeg or ChannelKind.Dbs or ChannelKind.Ecog or ChannelKind.Roi).ToArray();
 }
 
 /// <summary>

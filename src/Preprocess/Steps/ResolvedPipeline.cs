@@ -13,7 +13,7 @@ namespace Neurodecode.Preprocess.Steps;
 public sealed class ResolvedPipeline
 {
     private ResolvedPipeline(PipelineSpec spec, string file, SignalInfo input, IReadOnlyList<ResolvedStep> steps, SignalInfo output,
-        WindowCutter windows)
+        WindowCutter? windows, (string?, string?, int?) names)
     {
         Spec = spec;
         Input = input;
@@ -21,12 +21,18 @@ public sealed class ResolvedPipeline
         Steps = steps;
         Output = output;
         Windows = windows;
+        _names = names;
     }
+
+    private readonly (string? Subject, string? Session, int? Run) _names;
+    private WindowCutter? _planned;
 
     public PipelineSpec Spec { get; }
     public string File { get; }
     public IReadOnlyList<ResolvedStep> Steps { get; }
-    public WindowCutter Windows { get; }
+    /// <summary>The windows, planned from the recording's annotations; null when a step (find_events) adds annotations,
+    /// so the plan is made in <see cref="Run"/> from the annotations the steps leave.</summary>
+    public WindowCutter? Windows { get; }
 
     /// <summary>The signal before the first step (the recording's channels and rate).</summary>
     public SignalInfo Input { get; }
@@ -59,16 +65,22 @@ public sealed class ResolvedPipeline
             }
         }
         int? run = int.TryParse(info.Run, NumberStyles.None, CultureInfo.InvariantCulture, out int r) ? r : null;
-        WindowCutter windows;
+        var names = (info.Subject, info.Session, run);
+        var windows = steps.Any(s => s is IAnnotatingStep) ? null : Plan(spec, signal, annotations, file, names);
+        return new ResolvedPipeline(spec, file, SignalInfo.Of(info), steps, signal, windows, names);
+    }
+
+    private static WindowCutter Plan(PipelineSpec spec, SignalInfo signal, IReadOnlyList<Annotation> annotations, string file,
+        (string? Subject, string? Session, int? Run) names)
+    {
         try
         {
-            windows = WindowCutter.Plan(spec, signal, annotations, file, info.Subject, info.Session, run);
+            return WindowCutter.Plan(spec, signal, annotations, file, names.Subject, names.Session, names.Run);
         }
         catch (ArgumentException e)
         {
             throw new PipelineSpecException($"{file}: {e.Message}", e);
         }
-        return new ResolvedPipeline(spec, file, SignalInfo.Of(info), steps, signal, windows);
     }
 
     /// <summary>Runs every step on the whole recording, then cuts the windows; <paramref name="timed"/> hears how long
@@ -82,7 +94,8 @@ public sealed class ResolvedPipeline
             timed?.Invoke(step.Spec.Name, System.Diagnostics.Stopwatch.GetElapsedTime(t));
             t = System.Diagnostics.Stopwatch.GetTimestamp();
         }
-        var windows = Windows.Cut(raw);
+        _planned = Windows ?? Plan(Spec, raw.Info, raw.Annotations, File, _names);
+        var windows = _planned.Cut(raw);
         timed?.Invoke("epochs", System.Diagnostics.Stopwatch.GetElapsedTime(t));
         return windows;
     }
@@ -105,6 +118,6 @@ public sealed class ResolvedPipeline
             node["output"] = new JsonObject { ["n_channels"] = s.Output.NChannels, ["sfreq"] = s.Output.Sfreq, ["n_times"] = s.Output.NTimes };
             return (JsonNode)node;
         }).ToArray()),
-        ["n_windows"] = Windows.NWindows,
+        ["n_windows"] = (Windows ?? _planned)?.NWindows,
     };
 }

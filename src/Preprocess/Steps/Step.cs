@@ -25,6 +25,7 @@ namespace Neurodecode.Preprocess.Steps;
 [JsonDerivedType(typeof(HighPassStep), "high_pass")]
 [JsonDerivedType(typeof(PercentSignalChangeStep), "psc")]
 [JsonDerivedType(typeof(GlobalSignalRegressionStep), "global_signal_regression")]
+[JsonDerivedType(typeof(FindEventsStep), "find_events")]
 public abstract record Step
 {
     /// <summary>The name a spec uses for this step ("filter", "resample" ...).</summary>
