@@ -16,5 +16,6 @@ var root = new RootCommand("neurodecode: read, preprocess and decode EEG, MEG an
     ReplayCommand.Create(),
     StatusCommand.Create(),
     BenchCommand.Create(),
+    SimulateCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
