@@ -100,14 +100,19 @@ public sealed class StimulusTable
             if (!fields.ContainsKey(name))
                 throw new InvalidRecordingException(path,
                     $"no '{name}' column (columns: {string.Join(", ", fields.Keys)}; a stimulus table has {IdColumn}, {EmbeddingColumn} and optionally {CaptionColumn})");
-        if (fields[IdColumn] is not DataField { ClrType: var idType } || idType != typeof(string))
+        if (!IsString(fields[IdColumn]))
             throw new InvalidRecordingException(path, $"column '{IdColumn}' must hold strings");
-        if (fields[EmbeddingColumn] is not ListField { Item: DataField { ClrType: var t } } || t != typeof(float))
+        if (fields[EmbeddingColumn] is not ListField { Item: DataField item } || ClrType(item) != typeof(float))
             throw new InvalidRecordingException(path, $"column '{EmbeddingColumn}' must be list<float> (float32), one list per stimulus");
-        if (fields.TryGetValue(CaptionColumn, out var caption) && (caption is not DataField { ClrType: var ct } || ct != typeof(string)))
+        if (fields.TryGetValue(CaptionColumn, out var caption) && !IsString(caption))
             throw new InvalidRecordingException(path, $"column '{CaptionColumn}' must hold strings");
         return fields.ContainsKey(CaptionColumn);
     }
+
+    private static Type ClrType(DataField f) => Nullable.GetUnderlyingType(f.ClrType) ?? f.ClrType;
+
+    // Parquet.Net reads string columns' type as ReadOnlyMemory<char>.
+    private static bool IsString(Field f) => f is DataField d && (ClrType(d) == typeof(string) || ClrType(d) == typeof(ReadOnlyMemory<char>));
 
     /// <summary>Writes the table to <paramref name="path"/> (the caption column only when the table has captions).</summary>
     public async Task WriteAsync(string path, CancellationToken ct = default)

@@ -25,7 +25,10 @@ public sealed class RidgeAligner : Registry.IAlignerModel
     private RidgeAligner(int nChans, int nTimes, bool standardize, double alpha, double[] mean, double[] scale, Matrix<double> coef, double[] intercept)
     {
         (NChans, NTimes, Standardize, Alpha, Mean, Scale, Coef, Intercept) = (nChans, nTimes, standardize, alpha, mean, scale, coef, intercept);
+        _rows = coef.ToRowArrays();
     }
+
+    private readonly double[][] _rows;   // Coef's rows, for fast dot products
 
     public string Name => ModelName;
     public int NChans { get; }
@@ -87,11 +90,7 @@ public sealed class RidgeAligner : Registry.IAlignerModel
         {
             for (int j = 0; j < p; j++) z[j] = (windows[i * p + j] - Mean[j]) / Scale[j];
             for (int k = 0; k < d; k++)
-            {
-                double s = Intercept[k];
-                for (int j = 0; j < p; j++) s += Coef[k, j] * z[j];
-                output[i * d + k] = (float)s;
-            }
+                output[i * d + k] = (float)(Intercept[k] + System.Numerics.Tensors.TensorPrimitives.Dot<double>(_rows[k], z));
         }
         return output;
     }
