@@ -168,6 +168,27 @@ public class GeneratedPairedTests(GeneratedPairedFixture paired) : IClassFixture
     }
 
     [Fact]
+    public void Generated_paired_bench_reports_ridge_next_to_chance_with_a_manifest_of_its_inputs()
+    {
+        var bench = Cli.Run("bench", "--config", paired.Config("snr1"), "--out", paired.File("bench"));
+        Assert.True(bench.ExitCode == 0, bench.Stderr);
+        var metrics = JsonDocument.Parse(File.ReadAllText(paired.File("bench/metrics.json"))).RootElement;
+        var ridge = metrics.GetProperty("models").GetProperty("ridge").GetProperty("test");
+        // The same data and config as the fixture's train: the same scores.
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse(Test(paired.Model("snr1")).GetRawText()),
+            System.Text.Json.Nodes.JsonNode.Parse(ridge.GetRawText())), ridge.ToString());
+        string report = File.ReadAllText(paired.File("bench/report.md"));
+        Assert.Contains("| ridge | ", report);
+        Assert.Contains("| chance | 0.0500 | 0.2500 | 10.50 |", report);
+        var manifest = JsonDocument.Parse(File.ReadAllText(paired.File("bench/manifest.json"))).RootElement;
+        var roles = manifest.GetProperty("inputs").EnumerateArray().Select(i => i.GetProperty("role").GetString()).ToList();
+        Assert.Equal(1, roles.Count(r => r == "stimuli"));
+        Assert.Equal(2, roles.Count(r => r == "recording"));
+        Assert.Equal(1, roles.Count(r => r == "test_recording"));
+        Assert.True(Directory.Exists(paired.File("bench/model")));
+    }
+
+    [Fact]
     public void Generated_paired_annotations_naming_unknown_stimuli_are_a_one_line_error()
     {
         // A corrupted copy of the table without stim-0000, which the training recordings show.
