@@ -126,6 +126,8 @@ public sealed class AlignJob(PreprocessJob preprocess, ILogger<AlignJob> logger)
     {
         var dir = AlignerDir.Open(modelDir);
         using var model = dir.Model;
+        foreach (var file in files)
+            using (var recording = SignalFormats.OpenRecording(file)) dir.CheckChannels(file, SignalInfo.Of(recording.Info));
         var trials = await TrialsAsync(dir.Pipeline, files, dir.AnnotationPrefix, dir.Table, Path.Combine(modelDir, StimuliFile), ct);
         CheckShape(trials.Data, model, "FILE");
         var (metrics, candidates, similarity, truth, ranks) = Score(model, trials, dir.Table, dir.TopK);
@@ -169,6 +171,7 @@ public sealed class AlignJob(PreprocessJob preprocess, ILogger<AlignJob> logger)
         double inference = 0;
         foreach (var file in files)
         {
+            using (var recording = SignalFormats.OpenRecording(file)) dir.CheckChannels(file, SignalInfo.Of(recording.Info));
             var spec = dir.Pipeline;
             if (slidingHopS is { } h)
                 spec = spec with { Epochs = null, Windows = new SlidingWindowsSpec(model.NTimes / dir.Sfreq, h) };
@@ -343,8 +346,17 @@ public sealed class AlignJob(PreprocessJob preprocess, ILogger<AlignJob> logger)
 
     /// <summary>An aligner's model folder read back.</summary>
     private sealed record AlignerDir(IAlignerModel Model, PipelineSpec Pipeline, StimulusTable Table, string AnnotationPrefix, int TopK,
-        double Sfreq, string WeightsSha256)
+        double Sfreq, string WeightsSha256, IReadOnlyList<string> InputChannels)
     {
+        /// <summary>A recording must bring the channels the model was trained on, in any order (the pipeline picks them).</summary>
+        public void CheckChannels(string file, SignalInfo input)
+        {
+            var have = input.Channels.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+            var missing = InputChannels.Where(c => !have.Contains(c)).ToList();
+            if (missing.Count > 0)
+                throw new InvalidRecordingException(file, $"lacks {missing.Count} channel(s) the model was trained on ({string.Join(", ", missing.Take(8))})");
+        }
+
         public static AlignerDir Open(string dir)
         {
             if (!IsAlignerDir(dir)) throw new UsageException($"{dir}: not an aligner's model folder (config.json without \"task\": \"align\")");
@@ -357,7 +369,8 @@ public sealed class AlignJob(PreprocessJob preprocess, ILogger<AlignJob> logger)
                     : throw new InvalidDataException($"model '{name}' is not an aligner this build knows (ridge)");
                 var table = StimulusTable.Read(Path.Combine(dir, config["stimuli"]!.GetValue<string>()));
                 return new AlignerDir(model, PipelineSpec.Load(Path.Combine(dir, "pipeline.json")), table,
-                    config["annotation_prefix"]!.GetValue<string>(), config["top_k"]!.GetValue<int>(), config["sfreq"]!.GetValue<double>(), FileSha256.Of(weights));
+                    config["annotation_prefix"]!.GetValue<string>(), config["top_k"]!.GetValue<int>(), config["sfreq"]!.GetValue<double>(), FileSha256.Of(weights),
+                    config["input_channels"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()).ToList());
             }
             catch (Exception e) when (e is JsonException or InvalidDataException or NullReferenceException or InvalidOperationException or IOException)
             {

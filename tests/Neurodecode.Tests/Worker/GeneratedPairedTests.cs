@@ -189,6 +189,15 @@ public class GeneratedPairedTests(GeneratedPairedFixture paired) : IClassFixture
     }
 
     [Fact]
+    public void Generated_paired_decode_refuses_a_recording_without_the_trained_channels()
+    {
+        string other = TestPaths.Shared("formats/brainvision/test.vhdr");
+        var result = Cli.Run("decode", "--model", paired.Model("snr1"), "--out", paired.File("decoded-other"), "--sliding", "0.5", other);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"neurodecode decode: error: {other}: lacks 64 channel(s) the model was trained on (Fc5., Fc3.", result.Stderr);
+    }
+
+    [Fact]
     public void Generated_paired_annotations_naming_unknown_stimuli_are_a_one_line_error()
     {
         // A corrupted copy of the table without stim-0000, which the training recordings show.
