@@ -125,7 +125,7 @@ public static class BenchManifest
 
     /// <summary>The commit of the git work tree holding <paramref name="start"/> and whether tracked files differ from
     /// it; null when there is no work tree or no git.</summary>
-    private static JsonObject? Git(string start)
+    internal static JsonObject? Git(string start)
     {
         var dir = new DirectoryInfo(Path.GetFullPath(start));
         while (dir is not null && !Path.Exists(Path.Combine(dir.FullName, ".git")))  // a worktree's .git is a file

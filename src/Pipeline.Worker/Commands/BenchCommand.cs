@@ -106,12 +106,20 @@ public static class BenchCommand
             }
             if (cfg is null || outDir is null)
                 throw new UsageException("give --config CFG.json --out DIR, or --verify DIR, or a subcommand (read, preprocess, serve)");
+            if (Batch.AlignConfig.IsAlignConfig(cfg))
+            {
+                if (parse.GetValue(epochs) is not null) throw new UsageException("--epochs: the ridge aligner has no epochs");
+                await services.GetRequiredService<AlignBenchmark>().RunAsync(cfg, outDir, ["neurodecode", .. Environment.GetCommandLineArgs().Skip(1)], token);
+                Console.Out.WriteLine($"benchmark written to {outDir}: {ConfigBenchmark.ReportFile}, {ConfigBenchmark.MetricsFile}, {ConfigBenchmark.ManifestFile}");
+                return CommandHost.ExitOk;
+            }
             using (var display = new ConsoleProgressDisplay())
                 await job.RunAsync(cfg, outDir, parse.GetValue(epochs), ["neurodecode", .. Environment.GetCommandLineArgs().Skip(1)],
                     new TrainCommand.TrainingProgressBar(display), token);
             Console.Out.WriteLine($"benchmark written to {outDir}: {ConfigBenchmark.ReportFile}, {ConfigBenchmark.MetricsFile}, {ConfigBenchmark.ManifestFile}");
             return CommandHost.ExitOk;
-        }, ct, services => services.AddSingleton<Batch.PreprocessJob>().AddSingleton<Batch.TrainJob>().AddSingleton<ConfigBenchmark>()));
+        }, ct, services => services.AddSingleton<Batch.PreprocessJob>().AddSingleton<Batch.TrainJob>().AddSingleton<ConfigBenchmark>()
+            .AddSingleton<Batch.AlignJob>().AddSingleton<AlignBenchmark>()));
     }
 
     /// <summary><c>bench serve --model MODELDIR --file F [--clients 1] [--speed 1] [--seconds S] [--max-speed]</c>.</summary>

@@ -20,10 +20,16 @@ public static class DecodeCommand
         var shard = new Option<string?>("--shard") { Description = "K/N: decode only shard K (0 .. N-1) of N, chosen by a hash of each file's relative path" };
         var embedding = new Option<bool>("--embedding") { Description = "write each window's pooled embedding (emb_0 ... emb_<d-1>) instead of labels; models with an embedding only (cbramod)" };
         var jobs = new Option<int>("--jobs") { Description = "recordings read and preprocessed at once", DefaultValueFactory = _ => 2 };
+        var candidates = new Option<string?>("--candidates") { Description = "aligners: a stimulus table (Parquet) to retrieve from instead of the model's" };
         var inputs = new Argument<string[]>("INPUT") { Description = "recordings, folders (searched recursively), BIDS roots or dataset manifests (.json)", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("decode", "decode whole datasets with a trained model, one Parquet file per recording") { model, output, sliding, shard, embedding, jobs, inputs };
+        var command = new Command("decode", "decode whole datasets with a trained model, one Parquet file per recording") { model, output, sliding, shard, embedding, jobs, candidates, inputs };
         command.SetAction((parse, ct) => CommandHost.RunAsync("decode", async (services, token) =>
         {
+            if (AlignJob.IsAlignerDir(parse.GetRequiredValue(model)))
+                return await AlignCommands.DecodeAsync(services, parse.GetRequiredValue(model), parse.GetRequiredValue(inputs), parse.GetRequiredValue(output),
+                    parse.GetValue(sliding), parse.GetValue(candidates), parse.GetValue(shard) is not null || parse.GetValue(embedding), token);
+            if (parse.GetValue(candidates) is not null)
+                throw new UsageException("--candidates applies to aligners only");
             var (k, n) = ParseShard(parse.GetValue(shard));
             var request = new DecodeJob.Request(parse.GetRequiredValue(model), parse.GetRequiredValue(output), parse.GetRequiredValue(inputs),
                 parse.GetValue(sliding), k, n, parse.GetValue(jobs), parse.GetValue(embedding));
@@ -41,7 +47,7 @@ public static class DecodeCommand
                 return CommandHost.ExitBadInput;
             }
             return CommandHost.ExitOk;
-        }, ct, services => services.AddSingleton<DecodeJob>()));
+        }, ct, services => services.AddSingleton<DecodeJob>().AddSingleton<PreprocessJob>().AddSingleton<AlignJob>()));
         return command;
     }
 

@@ -16,12 +16,14 @@ public static class EvaluateCommand
         var command = new Command("evaluate", "run a trained model on recordings through its saved pipeline") { model, output, files };
         command.SetAction((parse, ct) => CommandHost.RunAsync("evaluate", async (services, token) =>
         {
+            if (AlignJob.IsAlignerDir(parse.GetRequiredValue(model)))
+                return await AlignCommands.EvaluateAsync(services, parse.GetRequiredValue(model), parse.GetRequiredValue(files), parse.GetRequiredValue(output), token);
             var m = await services.GetRequiredService<EvaluateJob>().RunAsync(parse.GetRequiredValue(model), parse.GetRequiredValue(files), parse.GetRequiredValue(output), token);
             Console.Out.WriteLine(string.Format(CultureInfo.InvariantCulture,
                 "{0} labelled windows: balanced accuracy {1:0.0000}, kappa {2:0.0000}, weighted F1 {3:0.0000}",
                 m.NSamples, m.BalancedAccuracy, m.CohenKappa, m.F1Weighted));
             return CommandHost.ExitOk;
-        }, ct, services => services.AddSingleton<PreprocessJob>().AddSingleton<EvaluateJob>()));
+        }, ct, services => services.AddSingleton<PreprocessJob>().AddSingleton<EvaluateJob>().AddSingleton<AlignJob>()));
         return command;
     }
 }

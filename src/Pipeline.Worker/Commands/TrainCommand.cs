@@ -19,6 +19,8 @@ public static class TrainCommand
         var command = new Command("train", "train a model; writes weights, config, pipeline, split and metrics") { config, output, pretrained, epochs };
         command.SetAction((parse, ct) => CommandHost.RunAsync("train", async (services, token) =>
         {
+            if (AlignConfig.IsAlignConfig(parse.GetRequiredValue(config)))
+                return await AlignCommands.TrainAsync(services, parse.GetRequiredValue(config), parse.GetRequiredValue(output), token);
             var job = services.GetRequiredService<TrainJob>();
             TrainJob.Outcome outcome;
             using (var display = new ConsoleProgressDisplay())
@@ -43,7 +45,7 @@ public static class TrainCommand
                     test.BalancedAccuracy, test.CohenKappa, test.F1Weighted, test.NSamples));
             Console.Out.WriteLine($"model written to {outcome.ModelDir}");
             return CommandHost.ExitOk;
-        }, ct, services => services.AddSingleton<PreprocessJob>().AddSingleton<TrainJob>()));
+        }, ct, services => services.AddSingleton<PreprocessJob>().AddSingleton<TrainJob>().AddSingleton<AlignJob>()));
         return command;
     }
 

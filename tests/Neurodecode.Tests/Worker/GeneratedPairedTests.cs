@@ -1,0 +1,281 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DuckDB.NET.Data;
+using Neurodecode.Ingest.Formats;
+using Neurodecode.Ingest.Formats.Parquet;
+using Neurodecode.Ingest.Signals;
+using Neurodecode.Ingest.Stimuli;
+using Parquet.Serialization;
+
+namespace Neurodecode.Tests.Worker;
+
+/// <summary>
+/// Paired data generated from real EEGMMIDB runs (S001 runs 4, 8, 12 as backgrounds): 60 stimuli of dimension 16, 20
+/// held out for the zero-shot test, training stimuli shown twice, test stimuli three times; once with a planted
+/// response (snr 1) and once without (snr 0). Trained once each through the real executable with the repository's
+/// paired-planted pipeline.
+/// </summary>
+public sealed class GeneratedPairedFixture : IDisposable
+{
+    private readonly TempDir _dir = TestPaths.TempDir();
+
+    public static readonly string[] Backgrounds = ["S001/S001R04.edf", "S001/S001R08.edf", "S001/S001R12.edf"];
+
+    public GeneratedPairedFixture()
+    {
+        foreach (var (name, snr) in new[] { ("snr1", 1.0), ("snr0", 0.0) })
+        {
+            var options = new PairedDataOptions(Backgrounds.Select(b => TestPaths.Shared("eegmmidb/" + b)).ToList(),
+                Stimuli: 60, TestStimuli: 20, TrainRepetitions: 2, TestRepetitions: 3, Dim: 16, Snr: snr, Seed: 7);
+            Directory.CreateDirectory(Data(name));
+            new PairedDataGenerator(options).WriteAsync(Data(name)).GetAwaiter().GetResult();
+            var train = Cli.Run("train", "--config", Config(name), "--out", Model(name));
+            Assert.True(train.ExitCode == 0, train.Stderr);
+            TrainStdout[name] = train.Stdout;
+        }
+    }
+
+    public Dictionary<string, string> TrainStdout { get; } = [];
+    public string Data(string name) => _dir.File(name);
+    public string Model(string name) => _dir.File("model-" + name);
+    public string File(string name) => _dir.File(name);
+
+    /// <summary>The repository's benchmark config pointed at a generated folder (and optionally another table).</summary>
+    public string Config(string name, string? table = null)
+    {
+        string text = System.IO.File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "datasets", "benchmarks", "paired-planted-ridge.json"))
+            .Replace("../pipelines/", Path.Combine(TestPaths.RepoRoot, "datasets", "pipelines") + "/")
+            .Replace("../../paired/stimuli.parquet", table ?? Data(name) + "/stimuli.parquet")
+            .Replace("../../paired", Data(name));
+        string path = _dir.File($"config-{name}-{Guid.NewGuid():N}.json");
+        System.IO.File.WriteAllText(path, text);
+        return path;
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
+
+public class GeneratedPairedTests(GeneratedPairedFixture paired) : IClassFixture<GeneratedPairedFixture>
+{
+    private static JsonElement Test(string modelDir) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(modelDir, "metrics.json"))).RootElement.GetProperty("test");
+
+    [Fact]
+    public void Generated_paired_ridge_retrieves_the_held_out_stimuli_far_above_chance_at_snr_1()
+    {
+        var test = Test(paired.Model("snr1"));
+        Assert.Equal(60, test.GetProperty("n_windows").GetInt32());
+        Assert.Equal(20, test.GetProperty("n_candidates").GetInt32());
+        Assert.Equal(0.25, test.GetProperty("chance").GetProperty("top5").GetDouble());
+        Assert.True(test.GetProperty("top5").GetDouble() >= 0.9, test.ToString());
+        Assert.True(test.GetProperty("top1").GetDouble() >= 0.5, test.ToString());
+        Assert.True(test.GetProperty("mean_cosine").GetDouble() > 0.5, test.ToString());
+        Assert.Contains("test: 60 windows among 20 candidates", paired.TrainStdout["snr1"]);
+    }
+
+    [Fact]
+    public void Generated_paired_ridge_falls_to_chance_without_the_planted_signal()
+    {
+        var test = Test(paired.Model("snr0"));
+        // 60 windows, chance 1/20 and 5/20: the binomial 99.9 % band (±3.29 sd) around chance.
+        static void InBand(double share, double p, string what)
+        {
+            double sd = Math.Sqrt(p * (1 - p) / 60);
+            Assert.True(Math.Abs(share - p) <= 3.29 * sd, $"{what} {share} outside chance {p} ± {3.29 * sd:0.000}");
+        }
+        InBand(test.GetProperty("top1").GetDouble(), 0.05, "top-1");
+        InBand(test.GetProperty("top5").GetDouble(), 0.25, "top-5");
+        // The mean rank of 60 uniform ranks in 1..20: sd sqrt((20² - 1)/12 / 60).
+        Assert.True(Math.Abs(test.GetProperty("mean_rank").GetDouble() - 10.5) <= 3.29 * Math.Sqrt(399.0 / 12 / 60), test.ToString());
+    }
+
+    [Fact]
+    public void Generated_paired_recordings_hold_exactly_the_planted_response_at_the_stated_snr()
+    {
+        // The generated recording minus its EDF background is, at each trial, snr * rms_bg(c) / rms_W(c) * (W e)_c.
+        using var background = SignalFormats.OpenRecording(TestPaths.Shared("eegmmidb/S001/S001R04.edf"));
+        using var generated = ParquetRecording.Open(Path.Combine(paired.Data("snr1"), "train", "S001R04.edf.parquet"));
+        var table = StimulusTable.Read(Path.Combine(paired.Data("snr1"), "stimuli.parquet"));
+        var (shape, w) = Npy.Read(Path.Combine(paired.Data("snr1"), "response_map.npy"));
+        Assert.Equal([16L, 64, 80], shape);
+        var bg = background.ReadAll().Data;
+        var gen = generated.ReadAll().Data;
+        int n = (int)background.Info.NSamples;
+        Assert.Equal(n, generated.Info.NSamples);
+        Assert.All(generated.Annotations, a => Assert.StartsWith("stimulus/", a.Description));
+        var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(paired.Data("snr1"), "manifest.json"))).RootElement;
+        Assert.Equal(manifest.GetProperty("recordings")[0].GetProperty("trials").GetInt32(), generated.Annotations.Count);
+        foreach (int c in new[] { 0, 31, 63 })
+        {
+            var x = bg.AsSpan(c * n, n).ToArray();
+            double mean = x.Average(), rmsBg = Math.Sqrt(x.Sum(v => (v - mean) * (v - mean)) / n);
+            double ss = 0;
+            foreach (var e in table.Embeddings)
+                for (int t = 0; t < 80; t++)
+                {
+                    double r = 0;
+                    for (int k = 0; k < 16; k++) r += w[(k * 64 + c) * 80 + t] * e[k];
+                    ss += r * r;
+                }
+            double rmsW = Math.Sqrt(ss / (60 * 80));
+            foreach (var a in generated.Annotations.Take(5))
+            {
+                var e = table.Embeddings[table.IndexOf(a.Description["stimulus/".Length..])];
+                int onset = (int)Math.Round(a.Onset * 160);
+                for (int t = 0; t < 80; t++)
+                {
+                    double r = 0;
+                    for (int k = 0; k < 16; k++) r += w[(k * 64 + c) * 80 + t] * e[k];
+                    double expected = 1.0 * rmsBg / rmsW * r, planted = gen[c * n + onset + t] - bg[c * n + onset + t];
+                    Assert.True(Math.Abs(planted - expected) <= 1e-9 * rmsBg, $"channel {c} trial at {a.Onset} s sample {t}: {planted} vs {expected}");
+                }
+            }
+            // Outside the trials the background is untouched.
+            Assert.Equal(bg[c * n + 10], gen[c * n + 10]);
+        }
+    }
+
+    [Fact]
+    public void Generated_paired_evaluate_and_decode_give_topk_ids_scores_captions_and_embeddings()
+    {
+        string testFile = Path.Combine(paired.Data("snr1"), "test", "S001R12.edf.parquet");
+        var eval = Cli.Run("evaluate", "--model", paired.Model("snr1"), "--out", paired.File("eval"), testFile);
+        Assert.True(eval.ExitCode == 0, eval.Stderr);
+        Assert.StartsWith("60 windows among 20 candidates: top-1", eval.Stdout);
+        var metrics = JsonDocument.Parse(File.ReadAllText(paired.File("eval/metrics.json"))).RootElement;
+        Assert.Equal(Test(paired.Model("snr1")).GetProperty("top5").GetDouble(), metrics.GetProperty("top5").GetDouble());
+
+        var decode = Cli.Run("decode", "--model", paired.Model("snr1"), "--out", paired.File("decoded"), testFile);
+        Assert.True(decode.ExitCode == 0, decode.Stderr);
+        var table = StimulusTable.Read(Path.Combine(paired.Data("snr1"), "stimuli.parquet"));
+        using var db = new DuckDBConnection("DataSource=:memory:");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        // Candidates are the model's whole table (60): the best match is still mostly the shown stimulus.
+        cmd.CommandText = $"SELECT stimulus, top1_id, top1_score, top5_score, caption, emb_0, emb_15 FROM '{paired.File("decoded/S001R12.edf.parquet.parquet")}' ORDER BY onset_s";
+        using var r = cmd.ExecuteReader();
+        int rows = 0, hits = 0;
+        while (r.Read())
+        {
+            rows++;
+            if (r.GetString(0) == r.GetString(1)) hits++;
+            Assert.True(r.GetDouble(2) >= r.GetDouble(3));
+            Assert.Equal(table.Caption(table.IndexOf(r.GetString(1))), r.GetString(4));
+            Assert.True(float.IsFinite(r.GetFloat(5)) && float.IsFinite(r.GetFloat(6)));
+        }
+        Assert.Equal(60, rows);
+        Assert.True(hits >= 30, $"{hits} of 60 best matches are the shown stimulus");
+    }
+
+    [Fact]
+    public void Generated_paired_bench_reports_ridge_next_to_chance_with_a_manifest_of_its_inputs()
+    {
+        var bench = Cli.Run("bench", "--config", paired.Config("snr1"), "--out", paired.File("bench"));
+        Assert.True(bench.ExitCode == 0, bench.Stderr);
+        var metrics = JsonDocument.Parse(File.ReadAllText(paired.File("bench/metrics.json"))).RootElement;
+        var ridge = metrics.GetProperty("models").GetProperty("ridge").GetProperty("test");
+        // The same data and config as the fixture's train: the same scores.
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse(Test(paired.Model("snr1")).GetRawText()),
+            System.Text.Json.Nodes.JsonNode.Parse(ridge.GetRawText())), ridge.ToString());
+        string report = File.ReadAllText(paired.File("bench/report.md"));
+        Assert.Contains("| ridge | ", report);
+        Assert.Contains("| chance | 0.0500 | 0.2500 | 10.50 |", report);
+        var manifest = JsonDocument.Parse(File.ReadAllText(paired.File("bench/manifest.json"))).RootElement;
+        var roles = manifest.GetProperty("inputs").EnumerateArray().Select(i => i.GetProperty("role").GetString()).ToList();
+        Assert.Equal(1, roles.Count(r => r == "stimuli"));
+        Assert.Equal(2, roles.Count(r => r == "recording"));
+        Assert.Equal(1, roles.Count(r => r == "test_recording"));
+        Assert.True(Directory.Exists(paired.File("bench/model")));
+    }
+
+    [Fact]
+    public void Generated_paired_decode_refuses_a_recording_without_the_trained_channels()
+    {
+        string other = TestPaths.Shared("formats/brainvision/test.vhdr");
+        var result = Cli.Run("decode", "--model", paired.Model("snr1"), "--out", paired.File("decoded-other"), "--sliding", "0.5", other);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"neurodecode decode: error: {other}: lacks 64 channel(s) the model was trained on (Fc5., Fc3.", result.Stderr);
+    }
+
+    [Fact]
+    public void Generated_paired_annotations_naming_unknown_stimuli_are_a_one_line_error()
+    {
+        // A corrupted copy of the table without stim-0000, which the training recordings show.
+        var table = StimulusTable.Read(Path.Combine(paired.Data("snr1"), "stimuli.parquet"));
+        string cut = paired.File("cut.parquet");
+        table.Subset(Enumerable.Range(1, table.Count - 1).ToList()).WriteAsync(cut).GetAwaiter().GetResult();
+        var result = Cli.Run("train", "--config", paired.Config("snr1", cut), "--out", paired.File("never"));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Matches(@"^neurodecode train: error: .*S001R04\.edf\.parquet: annotation 'stimulus/stim-0000' at [0-9.]+ s names stimulus 'stim-0000', which is not in .*cut\.parquet \(59 stimuli\)\n$",
+            result.Stderr.Split('\n').Where(l => !l.StartsWith("info:") && !l.StartsWith("      ")).Aggregate("", (a, l) => a + (l.Length > 0 ? l + "\n" : "")));
+        Assert.False(Directory.Exists(paired.File("never")));
+    }
+
+    private sealed class LooseRow
+    {
+        [JsonPropertyName("stimulus_id")] public string? StimulusId { get; set; }
+        [JsonPropertyName("embedding")] public float[]? Embedding { get; set; }
+        [JsonPropertyName("caption")] public string? Caption { get; set; }
+    }
+
+    private sealed class NoEmbeddingRow
+    {
+        [JsonPropertyName("stimulus_id")] public string? StimulusId { get; set; }
+        [JsonPropertyName("caption")] public string? Caption { get; set; }
+    }
+
+    public static TheoryData<string, string> BadTables => new()
+    {
+        { "duplicate", "rows 0 and 3 have the same stimulus_id 'stim-0000'" },
+        { "ragged", "row 2 ('stim-0002'): embedding has 15 values, row 0 has 16 (embeddings must all have the same length)" },
+        { "nan", "row 1 ('stim-0001'): embedding[4] is NaN (values must be finite)" },
+        { "missing", "no 'embedding' column (columns: stimulus_id, caption; a stimulus table has stimulus_id, embedding and optionally caption)" },
+        { "truncated", "not a readable stimulus table" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadTables))]
+    public async Task Generated_paired_stimulus_table_corruptions_are_one_line_errors_naming_the_file(string corruption, string message)
+    {
+        string source = Path.Combine(paired.Data("snr1"), "stimuli.parquet");
+        var table = StimulusTable.Read(source);
+        using var tmp = TestPaths.TempDir();
+        string path = tmp.File(corruption + ".parquet");
+        var rows = table.Ids.Select((id, i) => new LooseRow { StimulusId = id, Embedding = (float[])table.Embeddings[i].Clone(), Caption = table.Caption(i) }).ToList();
+        switch (corruption)
+        {
+            case "duplicate": rows[3].StimulusId = "stim-0000"; break;
+            case "ragged": rows[2].Embedding = rows[2].Embedding![..15]; break;
+            case "nan": rows[1].Embedding![4] = float.NaN; break;
+        }
+        if (corruption == "missing")
+            await ParquetSerializer.SerializeAsync(rows.Select(r => new NoEmbeddingRow { StimulusId = r.StimulusId, Caption = r.Caption }), path);
+        else if (corruption == "truncated")
+            File.WriteAllBytes(path, File.ReadAllBytes(source)[..^100]);
+        else
+            await ParquetSerializer.SerializeAsync(rows, path);
+        var e = Assert.Throws<InvalidRecordingException>(() => StimulusTable.Read(path));
+        Assert.Equal(path, e.FilePath);
+        Assert.Contains(message, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void Generated_paired_stimulus_table_round_trips_and_duckdb_reads_it()
+    {
+        string source = Path.Combine(paired.Data("snr1"), "stimuli.parquet");
+        var table = StimulusTable.Read(source);
+        Assert.Equal((60, 16), (table.Count, table.Dim));
+        Assert.Equal("stimulus 7", table.Caption(7));
+        Assert.All(table.Embeddings, e => Assert.Equal(1.0, Math.Sqrt(e.Sum(v => (double)v * v)), 1e-6));
+        using var db = new DuckDBConnection("DataSource=:memory:");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = $"SELECT stimulus_id, len(embedding), embedding[3], caption FROM '{source}' WHERE stimulus_id = 'stim-0042'";
+        using var r = cmd.ExecuteReader();
+        Assert.True(r.Read());
+        Assert.Equal(16L, r.GetInt64(1));
+        Assert.Equal(table.Embeddings[42][2], r.GetFloat(2));
+        Assert.Equal("stimulus 42", r.GetString(3));
+    }
+}
