@@ -11,6 +11,7 @@ public static class ModelRegistry
         EEGNetModel.Entry,
         CspLdaModel.Entry,
         Encoders.CBraMod.CBraModModel.Entry,
+        Encoders.BrainMAE.BrainMAEModel.Entry,
     ];
 
     public static ModelEntry Get(string name) =>
