@@ -64,7 +64,7 @@ public class BrainMAECliTests
             File.WriteAllText(path, $$"""
                 {"name": "test-eeg-finetune", "data": {"pipeline": {{Json(Path.Combine(pipelines, "cbramod-physionet-mi.json"))}}, "files": [{{string.Join(", ", files)}}],
                   "classes": ["left_fist", "right_fist"]},
-                 "model": {"name": "brainmae", "config": { {{model}} }, "head_lr": 1e-3}, "split": {"n_val": 1, "n_test": 1, "seed": 0},
+                 "model": {"name": "brainmae", "config": { {{model}}, "head": "classification" }, "head_lr": 1e-3}, "split": {"n_val": 1, "n_test": 1, "seed": 0},
                  "trainer": {"epochs": 1, "batch_size": 16} }
                 """);
             return path;

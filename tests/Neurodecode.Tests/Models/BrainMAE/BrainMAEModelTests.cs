@@ -96,6 +96,12 @@ public class BrainMAEModelTests
         e = Assert.Throws<InvalidDataException>(() => deeper.LoadEncoder(path));
         Assert.Contains("missing temporal_layers.1.", e.Message);
 
+        // A damaged copy (cut short) is one error naming the file.
+        string cut = tmp.File("cut.bin");
+        File.WriteAllBytes(cut, File.ReadAllBytes(path)[..^100]);
+        e = Assert.Throws<InvalidDataException>(() => classifier.LoadEncoder(cut));
+        Assert.StartsWith($"checkpoint {cut} is not a BrainMAE checkpoint: ", e.Message);
+
         // Another architecture's checkpoint is refused with its model named.
         string cb = tmp.File("cbramod.bin");
         using (var cbramod = CBraModModel.Create(new CBraModConfig(NChans: 2, NOutputs: 200, NTimes: 400, Sfreq: 200, NLayers: 1, Head: CBraModHead.Embedding)))
