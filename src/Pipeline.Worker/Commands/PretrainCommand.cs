@@ -21,7 +21,7 @@ public static class PretrainCommand
             using (var display = new ConsoleProgressDisplay())
             {
                 var epochs = new SyncProgress<PretrainEpoch>(e => display.Line(string.Format(inv,
-                    "epoch {0}: train masked MSE {1:0.00000}, val masked MSE {2:0.00000}{3} ({4:0.0} windows/s)",
+                    "epoch {0}: train loss {1:0.00000}, val masked MSE {2:0.00000}{3} ({4:0.0} windows/s)",
                     e.Epoch, e.TrainLoss, e.ValLoss, e.Improved ? " *" : "", e.WindowsPerSecond)));
                 outcome = await services.GetRequiredService<PretrainJob>().RunAsync(parse.GetRequiredValue(config),
                     parse.GetRequiredValue(output), new TrainCommand.TrainingProgressBar(display), epochs, token);
