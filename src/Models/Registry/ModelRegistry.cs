@@ -12,6 +12,7 @@ public static class ModelRegistry
         CspLdaModel.Entry,
         Baselines.Connectivity.ConnectivityModel.Entry,
         Encoders.CBraMod.CBraModModel.Entry,
+        Encoders.BrainMAE.BrainMAEModel.Entry,
     ];
 
     public static ModelEntry Get(string name) =>

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Neurodecode.Models.Encoders.BrainMAE;
 using Neurodecode.Models.Encoders.CBraMod;
+using Neurodecode.Models.Registry;
 using Neurodecode.Models.Training;
 using Neurodecode.Pipeline.Worker.Commands;
 using Neurodecode.Preprocess.Steps;
@@ -10,23 +12,27 @@ using static TorchSharp.torch;
 namespace Neurodecode.Pipeline.Worker.Batch;
 
 /// <summary>
-/// <c>neurodecode pretrain</c>: CBraMod's masked-patch pretraining on the windows of the configured recordings
+/// <c>neurodecode pretrain</c>: masked pretraining by model — CBraMod's masked patches, BrainMAE's masked segments
+/// (with the zero, region-mean and interpolation baselines) — on the windows of the configured recordings
 /// (train subjects; validation subjects score it; test subjects are left out), writing a folder that
 /// <c>train</c> fine-tunes from (<c>model.pretrained</c> or <c>--pretrained</c>): model.bin (the pretraining network:
-/// patch_embedding.*, encoder.*, proj_out.*), config.json, pipeline.json, split.json and metrics.json (curves, best
-/// validation masked MSE next to the zero baseline).
+/// CBraMod: patch_embedding.*, encoder.*, proj_out.*), config.json, pipeline.json, split.json and metrics.json
+/// (curves, best validation masked MSE next to the baselines).
 /// </summary>
 public sealed class PretrainJob(PreprocessJob preprocess, ILogger<PretrainJob> logger)
 {
-    public sealed record Outcome(string Dir, PretrainingResult Result, SubjectSplit Split, int NTrain, int NVal, int NLeftOut);
+    /// <summary>What a run reached: the best epoch's validation masked MSE and the baselines scored on the same masks
+    /// (name → MSE, in the order to print).</summary>
+    public sealed record Outcome(string Dir, int BestEpoch, double BestValLoss, IReadOnlyList<(string Name, double Mse)> Baselines,
+        SubjectSplit Split, int NTrain, int NVal, int NLeftOut);
 
     public async Task<Outcome> RunAsync(string configPath, string outDir, IProgress<TrainingProgress>? progress,
         IProgress<PretrainEpoch>? epochDone, CancellationToken ct)
     {
         var config = PretrainConfig.Load(configPath);
         string configDir = Path.GetDirectoryName(Path.GetFullPath(configPath))!;
-        if (config.Model.Name != CBraModModel.Entry.Name)
-            throw new UsageException($"model.name: masked-patch pretraining is CBraMod's; '{config.Model.Name}' has none");
+        if (config.Model.Name != CBraModModel.Entry.Name && config.Model.Name != BrainMAEModel.Entry.Name)
+            throw new UsageException($"model.name: masked pretraining is CBraMod's (masked patches) and BrainMAE's (masked segments); '{config.Model.Name}' has none");
         if (config.Model.Pretrained is not null || config.Model.HeadLr is not null)
             throw new UsageException("model.pretrained and model.head_lr are fine-tuning settings; pretraining takes neither");
         if (config.Data.Classes is not null)
@@ -46,26 +52,42 @@ public sealed class PretrainJob(PreprocessJob preprocess, ILogger<PretrainJob> l
         logger.LogInformation("pretraining on {Train} windows, validating on {Val}; {Test} windows of test subjects {Subjects} left out",
             idx.Train.Length, idx.Val.Length, idx.Test.Length, string.Join(", ", split.Test));
 
+        var entry = ModelRegistry.Get(config.Model.Name);
         var overrides = config.Model.Config?.DeepClone().AsObject() ?? [];
         overrides["head"] = "embedding";
         if (overrides["d_model"] is { } dModel) overrides["n_outputs"] = dModel.DeepClone();   // the embedding is d_model wide
-        var modelConfig = (CBraModConfig)TrainJob.ModelConfigFor(CBraModModel.Entry, overrides, data, nOutputs: null,
-            windowed.Resolved[0].Output.Sfreq);
+        var modelConfig = TrainJob.ModelConfigFor(entry, overrides, data, nOutputs: null, windowed.Resolved[0].Output.Sfreq);
         var options = config.Pretrainer ?? new PretrainOptions();
         Models.Native.TorchRuntime.EnsureLoaded();
         manual_seed(options.Seed);
-        using var model = CBraModModel.Create(modelConfig);
-        PretrainingResult result;
+        using var model = entry.Create(modelConfig);
+        var (train, val) = (data.Subset(idx.Train), data.Subset(idx.Val));
+        string metricsJson;
+        Outcome outcome;
         try
         {
-            result = MaskedPatchPretraining.Pretrain(model, data.Subset(idx.Train), data.Subset(idx.Val), options, progress, epochDone, ct);
+            if (model is BrainMAEModel brainmae)
+            {
+                var r = BrainMAEPretraining.Pretrain(brainmae, train, val, options, progress, epochDone, ct);
+                metricsJson = r.ToJson();
+                outcome = new Outcome(outDir, r.BestEpoch, r.BestValMaskedMse,
+                    [("predicting zeros", r.ZeroBaselineValMse), ("region mean", r.RegionMeanBaselineValMse), ("interpolation", r.InterpolationBaselineValMse)],
+                    split, idx.Train.Length, idx.Val.Length, idx.Test.Length);
+            }
+            else
+            {
+                var r = MaskedPatchPretraining.Pretrain((CBraModModel)model, train, val, options, progress, epochDone, ct);
+                metricsJson = r.ToJson();
+                outcome = new Outcome(outDir, r.BestEpoch, r.BestValLoss, [("predicting zeros", r.ZeroBaselineValLoss)],
+                    split, idx.Train.Length, idx.Val.Length, idx.Test.Length);
+            }
         }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
 
         var configJson = new JsonObject
         {
             ["model"] = modelConfig.Model,
-            ["model_config"] = JsonSerializer.SerializeToNode(modelConfig, PipelineJson.Options),
+            ["model_config"] = JsonSerializer.SerializeToNode(modelConfig, modelConfig.GetType(), PipelineJson.Options),
             ["weights"] = TrainJob.WeightsFile,
             ["pretraining"] = JsonSerializer.SerializeToNode(config, PipelineJson.Options),
         };
@@ -75,8 +97,8 @@ public sealed class PretrainJob(PreprocessJob preprocess, ILogger<PretrainJob> l
             await File.WriteAllTextAsync(Path.Combine(temp, "config.json"), configJson.ToJsonString(PipelineJson.Options) + "\n", ct);
             await File.WriteAllTextAsync(Path.Combine(temp, "pipeline.json"), spec.ToJson() + "\n", ct);
             await File.WriteAllTextAsync(Path.Combine(temp, "split.json"), split.ToJson() + "\n", ct);
-            await File.WriteAllTextAsync(Path.Combine(temp, "metrics.json"), result.ToJson() + "\n", ct);
+            await File.WriteAllTextAsync(Path.Combine(temp, "metrics.json"), metricsJson + "\n", ct);
         });
-        return new Outcome(outDir, result, split, idx.Train.Length, idx.Val.Length, idx.Test.Length);
+        return outcome;
     }
 }

@@ -256,20 +256,26 @@ public sealed class TrainJob(PreprocessJob preprocess, ILogger<TrainJob> logger)
         TrainerOptions options, IProgress<TrainingProgress>? progress, CancellationToken ct)
     {
         TorchRuntime.EnsureLoaded();
-        var cbramod = model as Neurodecode.Models.Encoders.CBraMod.CBraModModel;
-        if ((spec.Pretrained is not null || spec.HeadLr is not null) && cbramod is null)
-            throw new UsageException($"model.pretrained and model.head_lr apply to cbramod only, not '{spec.Name}'");
+        // Models with a pretraining checkpoint to start from, and which of their tensors form the head.
+        (Action<string> load, Func<string, bool> isHead)? pretrainable = model switch
+        {
+            Neurodecode.Models.Encoders.CBraMod.CBraModModel c => (c.LoadBackbone, Neurodecode.Models.Encoders.CBraMod.CBraModModel.IsHeadParameter),
+            Neurodecode.Models.Encoders.BrainMAE.BrainMAEModel b => (b.LoadEncoder, name => !Neurodecode.Models.Encoders.BrainMAE.BrainMAENet.IsEncoderTensor(name)),
+            _ => null,
+        };
+        if ((spec.Pretrained is not null || spec.HeadLr is not null) && pretrainable is null)
+            throw new UsageException($"model.pretrained and model.head_lr apply to cbramod and brainmae only, not '{spec.Name}'");
         if (spec.Pretrained is { } pretrained)
         {
             // A pretraining folder (what `neurodecode pretrain` writes) or a checkpoint file.
             string path = Path.GetFullPath(Path.Combine(configDir, pretrained));
             if (Directory.Exists(path)) path = Path.Combine(path, WeightsFile);
             if (!File.Exists(path)) throw new UsageException($"model.pretrained: {pretrained}: no such checkpoint (looked for {path})");
-            try { cbramod!.LoadBackbone(path); }
+            try { pretrainable!.Value.load(path); }
             catch (InvalidDataException e) { throw new UsageException($"model.pretrained: {path}: {e.Message.Split('\n')[0]}"); }
         }
         var groups = spec.HeadLr is { } headLr
-            ? ParameterGroup.BackboneAndHead(model.Module, Neurodecode.Models.Encoders.CBraMod.CBraModModel.IsHeadParameter, options.Lr, headLr)
+            ? ParameterGroup.BackboneAndHead(model.Module, pretrainable!.Value.isHead, options.Lr, headLr)
             : null;
         return new Trainer(options).Fit(model.Module, data, groups, progress, ct);
     }

@@ -53,7 +53,13 @@ public sealed class RoiTableRecording : Recording
             var names = scan.Finish();
             double sfreq = SidecarSfreq(path);
             var channels = names.Select(n => new ChannelInfo(n, ChannelKind.Roi, "NA", sfreq)).ToArray();
-            var info = new RecordingInfo(RoiTableFormat.FormatName, path, sfreq, scan.Rows.Count, channels);
+            var (subject, session, run) = Datasets.RecordingNames.Parse(path);
+            var info = new RecordingInfo(RoiTableFormat.FormatName, path, sfreq, scan.Rows.Count, channels)
+            {
+                Subject = subject,
+                Session = session,
+                Run = run,
+            };
             return new RoiTableRecording(info, file, text, scan.Rows.ToArray(), length);
         }
         catch

@@ -16,7 +16,8 @@ namespace Neurodecode.Models.Encoders.CBraMod;
 /// <param name="WeightDecay">AdamW weight decay (reference 5e-2).</param>
 /// <param name="EtaMin">Cosine schedule floor (reference 1e-5).</param>
 /// <param name="MaxGradNorm">Gradient-norm clip (reference 1.0); null turns it off.</param>
-/// <param name="MaskRatio">Probability that a (channel, patch) cell is masked (reference 0.5).</param>
+/// <param name="MaskRatio">Probability that a (channel, patch) cell is masked; null = the reference's 0.5. BrainMAE
+/// takes its mask ratio from its model config and refuses this one.</param>
 /// <param name="Seed">Seeds torch (weights), the batch order and the masks.</param>
 public sealed record PretrainOptions(
     int Epochs = 5,
@@ -25,7 +26,7 @@ public sealed record PretrainOptions(
     double WeightDecay = 5e-2,
     double EtaMin = 1e-5,
     double? MaxGradNorm = 1.0,
-    double MaskRatio = 0.5,
+    double? MaskRatio = null,
     long Seed = 3407)
 {
     public void Validate()
@@ -36,8 +37,12 @@ public sealed record PretrainOptions(
         if (!(WeightDecay >= 0)) throw new ArgumentException($"weight_decay ({WeightDecay}) must be non-negative");
         if (!(EtaMin >= 0)) throw new ArgumentException($"eta_min ({EtaMin}) must be non-negative");
         if (MaxGradNorm is double g && !(g > 0)) throw new ArgumentException($"max_grad_norm ({g}) must be positive");
-        if (!(MaskRatio > 0 && MaskRatio <= 1)) throw new ArgumentException($"mask_ratio ({MaskRatio}) must be in (0, 1]");
+        if (MaskRatio is double r && !(r > 0 && r <= 1)) throw new ArgumentException($"mask_ratio ({r}) must be in (0, 1]");
     }
+
+    /// <summary>CBraMod's mask ratio: the one given, else the reference's 0.5.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public double CBraModMaskRatio => MaskRatio ?? 0.5;
 }
 
 /// <summary>One pretraining epoch: mean masked-patch MSE on the training windows (as optimised) and on the
@@ -147,7 +152,7 @@ public static class MaskedPatchPretraining
                     using (NewDisposeScope())
                     {
                         var (x, _) = train.Batch(batches[b], config.PatchLen);
-                        var mask = GenerateMask(batches[b].Length, config.NChans, config.NPatches, options.MaskRatio, generator);
+                        var mask = GenerateMask(batches[b].Length, config.NChans, config.NPatches, options.CBraModMaskRatio, generator);
                         optimizer.zero_grad();
                         var lossT = MaskedLoss(net, x, mask);
                         lossT.backward();
@@ -201,7 +206,7 @@ public static class MaskedPatchPretraining
     {
         using var generator = new Generator((ulong)options.Seed ^ 0x9E3779B97F4A7C15UL);
         return val.Batches(EvalBatchSize, shuffle: false)
-            .Select(b => GenerateMask(b.Length, config.NChans, config.NPatches, options.MaskRatio, generator))
+            .Select(b => GenerateMask(b.Length, config.NChans, config.NPatches, options.CBraModMaskRatio, generator))
             .ToList();
     }
 
