@@ -11,6 +11,8 @@ public static class ModelRegistry
         EEGNetModel.Entry,
         CspLdaModel.Entry,
         Encoders.CBraMod.CBraModModel.Entry,
+        Encoders.BrainModule.MegBrainModuleModel.Entry,
+        Aligners.CBraModAlignerModel.Entry,
     ];
 
     public static ModelEntry Get(string name) =>
