@@ -17,14 +17,14 @@ namespace Neurodecode.Tests.Models.BrainModule;
 [Collection(nameof(TorchRngCollection))]
 public class AlignerTrainerTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private const int F = 8, T = 200;
+    private const int F = 8, T = 50;
 
 
     /// <summary>1-s pieces of the subject's left/right fist runs, each with a random target and its planted image;
     /// every 5th piece goes to validation.</summary>
     private static (AlignmentSet Train, AlignmentSet Val) Planted(string subject, long subjectId, int seed)
     {
-        var runs = Training.RealWindows.Load($"{subject}R04", $"{subject}R08", $"{subject}R12");
+        var runs = Training.RealWindows.Load($"{subject}R04");
         int pieces = runs.NTimes / T, n = runs.Count * pieces;
         var x = new float[n * 64 * T];
         for (int w = 0; w < runs.Count; w++)
@@ -53,7 +53,7 @@ public class AlignerTrainerTests(Xunit.Abstractions.ITestOutputHelper output)
                 targets[i * F + f] = (float)Gauss();
                 for (int c = 0; c < 64; c++)
                     for (int t = 0; t < T; t++)
-                        x[((long)i * 64 + c) * T + t] += (float)(targets[i * F + f] * spatial[f, c] * Math.Sin(2 * Math.PI * (3 + 2 * f) * t / 200.0));
+                        x[((long)i * 64 + c) * T + t] += (float)(targets[i * F + f] * spatial[f, c]);
             }
         var val = Enumerable.Range(0, n).Where(i => i % 5 == 0).ToArray();
         var train = Enumerable.Range(0, n).Where(i => i % 5 != 0).ToArray();
@@ -68,7 +68,7 @@ public class AlignerTrainerTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public void Loss_drops_and_retrieval_beats_chance_then_a_new_subject_is_reset_tuned()
     {
-        var options = new AlignerTrainerOptions { Epochs = 10, BatchSize = 32, Lr = 5e-3, Seed = 1, TopK = 5 };
+        var options = new AlignerTrainerOptions { Epochs = 8, BatchSize = 32, Lr = 1e-2, Seed = 1, TopK = 5 };
         TorchRuntime.EnsureLoaded();
         var (train1, val1) = Planted("S001", 0, seed: 10);
         manual_seed(1);
@@ -93,9 +93,9 @@ public class AlignerTrainerTests(Xunit.Abstractions.ITestOutputHelper output)
         grown.CopyFrom(model);
         var frozen = grown.Module.state_dict().Where(kv => !grown.IsHeadParameter(kv.Key) && kv.Key != grown.SubjectLayerName(1))
             .ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
-        var groups = grown.ResetTuning(1, 3e-3);
+        var groups = grown.ResetTuning(1, 1e-2);
         double before = Score(grown, val2).TopK;
-        var tuned = new AlignerTrainer(options with { Epochs = 6 }).Fit(grown, train2, val2, groups);
+        var tuned = new AlignerTrainer(options with { Epochs = 4 }).Fit(grown, train2, val2, groups);
         Assert.All(frozen, kv => Assert.True(grown.Module.state_dict()[kv.Key].eq(kv.Value).all().item<bool>(), kv.Key));
         Assert.True(tuned.BestValTopK > 3 * tuned.ChanceTopK, $"reset-tuned top-5 {tuned.BestValTopK} (before {before}, chance {tuned.ChanceTopK})");
         foreach (var t in frozen.Values) t.Dispose();
