@@ -8,7 +8,13 @@ namespace Neurodecode.Tests.Models.BrainModule;
 /// <summary>InfoNCE + MSE against the NumPy computation of tools/make_brainmodule_golden.py, and the temperature.</summary>
 public class AlignmentLossTests
 {
-    public AlignmentLossTests() => TorchRuntime.EnsureLoaded();
+    private readonly Xunit.Abstractions.ITestOutputHelper output;
+
+    public AlignmentLossTests(Xunit.Abstractions.ITestOutputHelper output)
+    {
+        this.output = output;
+        TorchRuntime.EnsureLoaded();
+    }
 
     [Fact]
     public void InfoNce_and_mse_equal_numpy()
@@ -25,6 +31,7 @@ public class AlignmentLossTests
         Assert.Equal(0.07, loss.Temperature, 1e-7);                      // CLIP's initial temperature
         Assert.Equal(g.GetProperty("logit_scale").GetDouble(), loss.LogitScale.item<float>(), 1e-6);
         var (total, infoNce, mse) = loss.forward(pred, msePred, target);
+        output.WriteLine($"InfoNCE {infoNce.item<float>()} vs {g.GetProperty("infonce").GetDouble()}, MSE {mse.item<float>()} vs {g.GetProperty("mse").GetDouble()}, loss {total.item<float>()} vs {g.GetProperty("loss").GetDouble()}");
         // float32 logits up to 1/0.07 ≈ 14.3: relative rounding of the log-sum-exp ≈ 1e-7; 1e-6 relative holds.
         Assert.Equal(g.GetProperty("infonce").GetDouble(), infoNce.item<float>(), 1e-6 * g.GetProperty("infonce").GetDouble());
         Assert.Equal(g.GetProperty("mse").GetDouble(), mse.item<float>(), 1e-6 * g.GetProperty("mse").GetDouble());

@@ -16,7 +16,13 @@ namespace Neurodecode.Tests.Models.BrainModule;
 [Collection(nameof(TorchRngCollection))]
 public class MegBrainModuleTests
 {
-    public MegBrainModuleTests() => TorchRuntime.EnsureLoaded();
+    private readonly Xunit.Abstractions.ITestOutputHelper output;
+
+    public MegBrainModuleTests(Xunit.Abstractions.ITestOutputHelper output)
+    {
+        this.output = output;
+        TorchRuntime.EnsureLoaded();
+    }
 
     [Theory]
     [InlineData(1)]
@@ -88,6 +94,7 @@ public class MegBrainModuleTests
         Assert.Equal(3 * 2048, ours.Length);
         // float32 storage of values in [-1, 1]: 6e-8 rounding; phases reach 2π·62, computed in double.
         Assert.All(Enumerable.Range(0, ours.Length), i => Assert.Equal(expected[i], ours[i], 1e-6));
+        output.WriteLine($"fourier max |diff| {Enumerable.Range(0, ours.Length).Max(i => Math.Abs(expected[i] - ours[i])):E2}");
     }
 
     [Fact]
@@ -263,10 +270,11 @@ public class MegBrainModuleTests
         Assert.Matches("\"aggregation\": ?\"none\"", config.ToJson());
     }
 
-    private static void AssertClose(double[] expected, Tensor actual, double tol)
+    private void AssertClose(double[] expected, Tensor actual, double tol)
     {
         float[] a = actual.contiguous().data<float>().ToArray();
         Assert.Equal(expected.Length, a.Length);
+        output.WriteLine($"max |diff| {a.Select((v, i) => Math.Abs(v - expected[i])).Max():E2} over {a.Length} values");
         for (int i = 0; i < a.Length; i++) Assert.True(Math.Abs(a[i] - expected[i]) <= tol, $"[{i}] {a[i]} vs {expected[i]}");
     }
 }
