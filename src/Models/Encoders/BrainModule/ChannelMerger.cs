@@ -74,7 +74,8 @@ public sealed class ChannelMerger : nn.Module<Tensor, Tensor>
         if (training && DropoutRadius > 0)
         {
             using var c = rand(2, dtype: ScalarType.Float64);
-            centre = (c[0].item<double>(), c[1].item<double>());
+            double[] xy = c.data<double>().ToArray();
+            centre = (xy[0], xy[1]);
         }
         return Merge(input, centre);
     }

@@ -76,8 +76,8 @@ public sealed class MegBrainModule : nn.Module<Tensor, Tensor, Tensor>
         var y = TimeResolved(windows, subjects);
         if (temporal_aggregation is null)
         {
-            var flat = y.flatten(1).MoveToOuterDisposeScope();
-            return (flat, flat.alias());
+            var flat = y.flatten(1);
+            return (flat.MoveToOuterDisposeScope(), flat.alias().MoveToOuterDisposeScope());
         }
         var latent = temporal_aggregation.forward(y).squeeze(2);          // (B, F): Linear over the time axis
         return (clip_head!.forward(latent).MoveToOuterDisposeScope(), mse_head!.forward(latent).MoveToOuterDisposeScope());

@@ -188,6 +188,12 @@ public class MegBrainModuleTests
         Assert.Equal(s0, model.Forward(x, 2));   // the registry's subject-free path is subject 0
         using var t = model.Net.TimeResolved(tensor(x, [2, 64, 200]), tensor(new long[] { 0, 1 }));
         Assert.Equal([2L, 8, 200], t.shape);
+        using (NewDisposeScope())
+        {
+            var (clip, mse) = model.Align(tensor(x, [2, 64, 200]), tensor(new long[] { 0, 1 }));
+            using var loss = new AlignmentLoss();
+            Assert.True(float.IsFinite(loss.forward(clip, mse, randn(2, size)).Loss.item<float>()));   // both heads usable
+        }
         var e = Assert.Throws<ArgumentException>(() => model.Embed(x, [0L, 2L]));
         Assert.Contains("subject id 2", e.Message);
     }
