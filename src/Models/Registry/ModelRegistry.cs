@@ -13,6 +13,8 @@ public static class ModelRegistry
         Baselines.Connectivity.ConnectivityModel.Entry,
         Encoders.CBraMod.CBraModModel.Entry,
         Encoders.BrainMAE.BrainMAEModel.Entry,
+        Encoders.BrainModule.MegBrainModuleModel.Entry,
+        Aligners.CBraModAlignerModel.Entry,
     ];
 
     public static ModelEntry Get(string name) =>

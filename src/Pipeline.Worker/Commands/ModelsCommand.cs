@@ -19,9 +19,12 @@ public static class ModelsCommand
             if (parse.GetValue(json))
                 Console.Out.WriteLine(new JsonArray(rows.Select(r => (JsonNode)r).ToArray()).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             else
+            {
+                int width = rows.Max(r => r["name"]!.GetValue<string>().Length);   // the longest name sets the column
                 foreach (var r in rows)
-                    Console.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0,-12} {1,12:N0} parameters  {2}",
-                        r["name"], r["parameters"]!.GetValue<long>(), r["summary"]));
+                    Console.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} {1,12:N0} parameters  {2}",
+                        r["name"]!.GetValue<string>().PadRight(width), r["parameters"]!.GetValue<long>(), r["summary"]));
+            }
             return Task.FromResult(CommandHost.ExitOk);
         }, ct));
         return command;
