@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace Neurodecode.Tests.Models;
 
+[Collection(nameof(Neurodecode.Tests.Models.Training.TorchRngCollection))]
 public class TorchRuntimeTests
 {
     public TorchRuntimeTests() => TorchRuntime.EnsureLoaded();

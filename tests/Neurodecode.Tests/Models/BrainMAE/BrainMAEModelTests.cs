@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace Neurodecode.Tests.Models.BrainMAE;
 
 /// <summary>Shapes, the masking contract and strict loading, on real ABIDE windows.</summary>
+[Collection(nameof(Neurodecode.Tests.Models.Training.TorchRngCollection))]
 public class BrainMAEModelTests
 {
     /// <summary>The 2 windows of MaxMun_a_0051318 (116 volumes), first 32 regions x 64 volumes.</summary>

@@ -8,6 +8,7 @@ namespace Neurodecode.Tests.Models.BrainMAE;
 
 /// <summary>Masks, the λ-weighted loss, a pretraining run on real ABIDE windows, and fine-tuning through the generic
 /// Trainer on ABIDE windows labelled by diagnosis.</summary>
+[Collection(nameof(Neurodecode.Tests.Models.Training.TorchRngCollection))]
 public class BrainMAEPretrainingTests
 {
     [Fact]

@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 namespace Neurodecode.Tests.Models.CBraMod;
 
 /// <summary>Weights save and load strictly: same outputs after a round trip, and every mismatch named, never a partial load.</summary>
+[Collection(nameof(Neurodecode.Tests.Models.Training.TorchRngCollection))]
 public class CBraModCheckpointTests
 {
     public CBraModCheckpointTests() => TorchRuntime.EnsureLoaded();

@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 namespace Neurodecode.Tests.Models.CBraMod;
 
 /// <summary>Sizes, names, shapes and the parts of the architecture whose order pretrained weights depend on.</summary>
+[Collection(nameof(Neurodecode.Tests.Models.Training.TorchRngCollection))]
 public class CBraModModelTests
 {
     public CBraModModelTests() => TorchRuntime.EnsureLoaded();

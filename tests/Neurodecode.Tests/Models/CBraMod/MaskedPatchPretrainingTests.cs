@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 namespace Neurodecode.Tests.Models.CBraMod;
 
 /// <summary>The masked-patch objective counts masked cells only, and a few AdamW steps on real windows lower it.</summary>
+[Collection(nameof(Neurodecode.Tests.Models.Training.TorchRngCollection))]
 public class MaskedPatchPretrainingTests
 {
     public MaskedPatchPretrainingTests() => TorchRuntime.EnsureLoaded();

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace Neurodecode.Tests.Models.EEGNet;
 
+[Collection(nameof(Neurodecode.Tests.Models.Training.TorchRngCollection))]
 public class EEGNetTests
 {
     private readonly ITestOutputHelper _out;

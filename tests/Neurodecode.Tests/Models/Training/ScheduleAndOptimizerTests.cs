@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace Neurodecode.Tests.Models.Training;
 
+[Collection(nameof(Neurodecode.Tests.Models.Training.TorchRngCollection))]
 public class ScheduleAndOptimizerTests
 {
     public ScheduleAndOptimizerTests() => TorchRuntime.EnsureLoaded();
