@@ -36,6 +36,22 @@ public abstract class AlignerModel : ITorchAligner
     public abstract string SubjectLayerName(int subject);
 
     /// <summary>Trainable parameters (no BatchNorm running statistics), as the papers count.</summary>
+    /// <summary><paramref name="model"/> with the weights of <paramref name="path"/> loaded strictly; disposed if they
+    /// do not fit.</summary>
+    protected static T Loaded<T>(T model, string path) where T : AlignerModel
+    {
+        try
+        {
+            model.LoadWeights(path);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
     public long ParameterCount => Module.parameters().Sum(p => p.numel());
 
     public void Train()

@@ -42,20 +42,7 @@ public sealed class CBraModAlignerModel : AlignerModel
         return Build(config);
     }
 
-    public static CBraModAlignerModel Load(CBraModAlignerConfig config, string path)
-    {
-        var model = Create(config);
-        try
-        {
-            model.LoadWeights(path);
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-    }
+    public static CBraModAlignerModel Load(CBraModAlignerConfig config, string path) => Loaded(Create(config), path);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static CBraModAlignerModel Build(CBraModAlignerConfig config) => new(config);

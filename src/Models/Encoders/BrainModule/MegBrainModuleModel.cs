@@ -44,20 +44,7 @@ public sealed class MegBrainModuleModel : AlignerModel
     }
 
     /// <summary>A model with the weights of <paramref name="path"/>, loaded strictly.</summary>
-    public static MegBrainModuleModel Load(MegBrainModuleConfig config, string path)
-    {
-        var model = Create(config);
-        try
-        {
-            model.LoadWeights(path);
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-    }
+    public static MegBrainModuleModel Load(MegBrainModuleConfig config, string path) => Loaded(Create(config), path);
 
     // Kept apart so no TorchSharp type is touched before TorchRuntime.EnsureLoaded has patched the native library.
     [MethodImpl(MethodImplOptions.NoInlining)]
