@@ -162,6 +162,11 @@ public class ServeTests(TrainedModel trained) : IClassFixture<TrainedModel>
         using (var socket = await ReplayClient.ConnectAsync(daemon.Endpoint, CancellationToken.None))
         {
             socket.Send(header);
+            // Read the daemon's first line before leaving: closing with it unread would send a reset (a lost
+            // connection, not a protocol error) instead of an orderly close mid-frame.
+            socket.ReceiveTimeout = 10_000;
+            var one = new byte[1];
+            while (socket.Receive(one) == 1 && one[0] != (byte)'\n') { }
             socket.Send(Frame(10, 64, payloadBytes: 1000)); // 2560 bytes announced, 1000 sent, then gone
         }
         var deadline = DateTime.UtcNow.AddSeconds(10);
