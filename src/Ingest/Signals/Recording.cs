@@ -79,5 +79,18 @@ public abstract class Recording : IRecording
                ?? new SignalBlock(picks?.Count ?? Info.NChannels, 0, start);
     }
 
+    /// <summary>Opens <paramref name="path"/> for reading; a missing file is an <see cref="InvalidRecordingException"/>.</summary>
+    protected static Microsoft.Win32.SafeHandles.SafeFileHandle OpenHandle(string path)
+    {
+        try
+        {
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new InvalidRecordingException(path, "no such file");
+        }
+    }
+
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }

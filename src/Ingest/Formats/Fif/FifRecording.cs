@@ -67,14 +67,7 @@ public sealed class FifRecording : Recording
         SafeFileHandle? file = null;
         try
         {
-            try
-            {
-                file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-            {
-                throw new InvalidRecordingException(path, "no such file");
-            }
+            file = OpenHandle(path);
             var tree = FifTree.Read(file, path);
             var meas = FifMeasInfo.Read(tree);
             var (buffers, firstSamp, maxShield) = IndexBuffers(tree, meas);

@@ -66,14 +66,7 @@ public sealed class GdfRecording : Recording
         SafeFileHandle? file = null;
         try
         {
-            try
-            {
-                file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-            {
-                throw new InvalidRecordingException(path, "no such file");
-            }
+            file = OpenHandle(path);
             var header = GdfHeader.Read(file, path);
             var channels = header.Channels;
             int n = channels.Count;
