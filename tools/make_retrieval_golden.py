@@ -5,7 +5,8 @@ A fixed example (numpy RandomState(0)): 30 candidate embeddings of length 16 (fl
 so ties occur), 80 windows whose true candidate is drawn at random and whose prediction is that embedding plus
 Gaussian noise (float32); window 0's prediction is all zeros (cosine 0 with everything).
 
-Definitions: cosine similarity S = (P/|P|)(E/|E|)^T (0 for a zero row); rank of the truth = 1 + #(S[i] > S[i, t]);
+Definitions: cosine similarity S = (P/|P|)(E/|E|)^T (0 for a zero row); rank of the truth = 1 + #(j != t: S[i, j] >= S[i, t])
+(a tie counts against the truth, so a constant prediction scores chance, not 1);
 top-k = mean(rank <= k); mean and median (numpy) rank; mean cosine to the truth; chance k/N and (N+1)/2.
 
 Writes tests/Neurodecode.Tests/Golden/retrieval/retrieval.json. Usage: /usr/bin/python3 tools/make_retrieval_golden.py
@@ -33,7 +34,7 @@ def main():
     p[0] = 0
     s = unit(p.astype(np.float64)) @ unit(e.astype(np.float64)).T
     t = s[np.arange(80), truth]
-    ranks = 1 + (s > t[:, None]).sum(1)
+    ranks = (s >= t[:, None]).sum(1)   # the truth itself is one of the >=
     out = {
         'numpy': np.__version__,
         'candidates': [[float(v) for v in r] for r in e], 'predicted': [[float(v) for v in r] for r in p],

@@ -70,6 +70,26 @@ public sealed record AlignmentSet(float[] X, int NChans, int NTimes, long[] Subj
         }
         return (tensor(x, [idx.Count, NChans, NTimes]), tensor(s), tensor(t, [idx.Count, TargetDim]));
     }
+
+    /// <summary>The distinct targets (first-seen order) and each window's index among them: repeated trials of one
+    /// stimulus share a candidate, as in retrieval among stimuli.</summary>
+    public (IReadOnlyList<float[]> Candidates, int[] Truth) DistinctTargets()
+    {
+        var candidates = new List<float[]>();
+        var index = new Dictionary<string, int>();
+        var truth = new int[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            var row = Targets.AsSpan(i * TargetDim, TargetDim);
+            string key = Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(row));
+            if (!index.TryGetValue(key, out truth[i]))
+            {
+                truth[i] = index[key] = candidates.Count;
+                candidates.Add(row.ToArray());
+            }
+        }
+        return (candidates, truth);
+    }
 }
 
 /// <summary>One epoch: mean training loss, validation loss (and its two terms), validation retrieval accuracies, the
@@ -77,7 +97,7 @@ public sealed record AlignmentSet(float[] X, int NChans, int NTimes, long[] Subj
 public sealed record AlignerEpoch(int Epoch, double TrainLoss, double ValLoss, double ValInfoNce, double ValMse,
     double ValTop1, double ValTopK, double Temperature, bool Improved, double Seconds);
 
-/// <summary>The selected epoch and the curves; chance levels are k / (validation windows).</summary>
+/// <summary>The selected epoch and the curves; chance levels are 1 / N and k / N for N distinct validation targets.</summary>
 public sealed record AlignerResult(int BestEpoch, double BestValTopK, int TopK, double ChanceTop1, double ChanceTopK,
     IReadOnlyList<AlignerEpoch> Curves);
 
@@ -85,7 +105,7 @@ public sealed record AlignerResult(int BestEpoch, double BestValTopK, int TopK, 
 /// The aligner training loop: AdamW over the model's parameter groups (all parameters, or the reset-tuning groups)
 /// plus the loss's temperature (its own AdamW, no weight decay), seeded batches of (window, subject, target), the
 /// <see cref="AlignmentLoss"/>; after each epoch the validation windows are embedded in evaluation mode and ranked by
-/// cosine against every validation target (top-1 and top-k accuracy). The epoch with the highest top-k accuracy (ties:
+/// cosine against the distinct validation targets (<see cref="RetrievalMetrics"/>: top-1 and top-k accuracy). The epoch with the highest top-k accuracy (ties:
 /// lower validation loss) is kept and its state restored at the end.
 /// </summary>
 public sealed class AlignerTrainer
@@ -183,7 +203,8 @@ public sealed class AlignerTrainer
             Trainer.DisposeAll(best);
             model.Eval();
         }
-        return new AlignerResult(bestEpoch, bestScore.TopK, o.TopK, 1.0 / val.Count, Math.Min(1.0, (double)o.TopK / val.Count), curves);
+        int n = val.DistinctTargets().Candidates.Count;
+        return new AlignerResult(bestEpoch, bestScore.TopK, o.TopK, 1.0 / n, Math.Min(1.0, (double)o.TopK / n), curves);
     }
 
     private (double Loss, double InfoNce, double Mse, double Top1, double TopK) Validate(ITorchAligner model, AlignmentLoss loss, AlignmentSet val)
@@ -205,23 +226,16 @@ public sealed class AlignerTrainer
             nce += nt.item<float>() * idx.Length;
             mse += mt.item<float>() * idx.Length;
         }
-        var embeddings = cat(clips, 0);
-        var targets = tensor(val.Targets, [val.Count, val.TargetDim]);
-        var (top1, topK) = Retrieval(embeddings, targets, Options.TopK);
-        return (l / val.Count, nce / val.Count, mse / val.Count, top1, topK);
+        var embeddings = cat(clips, 0).contiguous().data<float>().ToArray();
+        var r = Retrieval(embeddings, val, Options.TopK);
+        return (l / val.Count, nce / val.Count, mse / val.Count, r.Top1, r.TopK);
     }
 
-    /// <summary>Top-1 and top-k accuracy of ranking every target by cosine with each embedding (row i's true target
-    /// is row i; a tie with the true target counts against it).</summary>
-    public static (double Top1, double TopK) Retrieval(Tensor embeddings, Tensor targets, int k)
+    /// <summary>Retrieval of each window's target among the set's distinct targets by cosine with its embedding
+    /// (n × dim, row-major).</summary>
+    public static RetrievalMetrics Retrieval(float[] embeddings, AlignmentSet set, int k)
     {
-        using var scope = NewDisposeScope();
-        var sim = nn.functional.normalize(embeddings, p: 2, dim: 1).matmul(nn.functional.normalize(targets, p: 2, dim: 1).t());
-        var own = sim.diagonal().unsqueeze(1);
-        var rank = (sim >= own).sum(1).to_type(ScalarType.Int64) - 1;   // candidates at least as close as the true one, itself excluded
-        long n = embeddings.shape[0];
-        double top1 = (rank < 1).sum().item<long>() / (double)n;
-        double topk = (rank < k).sum().item<long>() / (double)n;
-        return (top1, topk);
+        var (candidates, truth) = set.DistinctTargets();
+        return RetrievalMetrics.Compute(embeddings, set.TargetDim, candidates, truth, k);
     }
 }

@@ -40,7 +40,8 @@ public sealed record RetrievalMetrics(
         return s;
     }
 
-    /// <summary>Each window's rank of its true candidate (1 = best) in an n × N similarity matrix.</summary>
+    /// <summary>Each window's rank of its true candidate (1 = best) in an n × N similarity matrix; candidates as close as
+    /// the true one rank before it.</summary>
     public static int[] Ranks(ReadOnlySpan<double> similarity, IReadOnlyList<int> truth)
     {
         int n = truth.Count, m = similarity.Length / Math.Max(n, 1);
@@ -49,9 +50,10 @@ public sealed record RetrievalMetrics(
         {
             var row = similarity.Slice(i * m, m);
             double t = row[truth[i]];
-            int higher = 0;
-            foreach (var v in row) if (v > t) higher++;
-            ranks[i] = higher + 1;
+            int ahead = 0;
+            for (int j = 0; j < m; j++)
+                if (j != truth[i] && row[j] >= t) ahead++;   // a tie counts against: a constant prediction must not score
+            ranks[i] = ahead + 1;
         }
         return ranks;
     }

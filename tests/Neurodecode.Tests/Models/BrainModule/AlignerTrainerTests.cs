@@ -101,21 +101,19 @@ public class AlignerTrainerTests(Xunit.Abstractions.ITestOutputHelper output)
         foreach (var t in frozen.Values) t.Dispose();
     }
 
-    private static (double Top1, double TopK) Score(ITorchAligner model, AlignmentSet set)
-    {
-        using var scope = NewDisposeScope();
-        var emb = tensor(model.Embed(set.X, set.Subjects), [set.Count, F]);
-        return AlignerTrainer.Retrieval(emb, tensor(set.Targets, [set.Count, F]), 5);
-    }
+    private static RetrievalMetrics Score(ITorchAligner model, AlignmentSet set) =>
+        AlignerTrainer.Retrieval(model.Embed(set.X, set.Subjects), set, 5);
 
     [Fact]
-    public void Retrieval_ranks_by_cosine_and_counts_ties_against_the_true_target()
+    public void Retrieval_ranks_among_distinct_targets_and_counts_ties_against_the_true_one()
     {
-        using var targets = tensor(new float[] { 1, 0, 0, 1, -1, 0 }, [3, 2]);
-        using var emb = tensor(new float[] { 2, 0, 1, 1, 0, 1 }, [3, 2]);   // 0 right; 1 ties targets 0 and 1; 2 prefers target 1
-        var (top1, top2) = AlignerTrainer.Retrieval(emb, targets, 2);
-        Assert.Equal(1.0 / 3, top1, 1e-12);
-        Assert.Equal(2.0 / 3, top2, 1e-12);
+        // Windows 0 and 3 show one stimulus: three candidates, not four. 0 right; 1 ties targets 0 and 1; 2 prefers
+        // target 1; 3 right.
+        var set = new AlignmentSet(new float[4], 1, 1, new long[4], [1, 0, 0, 1, -1, 0, 1, 0], 2);
+        var r = AlignerTrainer.Retrieval([2, 0, 1, 1, 0, 1, 3, 0], set, 2);
+        Assert.Equal(3, r.NCandidates);
+        Assert.Equal(2.0 / 4, r.Top1, 1e-12);
+        Assert.Equal(3.0 / 4, r.TopK, 1e-12);
     }
 
     [Fact]
