@@ -6,7 +6,9 @@ using Microsoft.Extensions.Logging;
 using Neurodecode.Ingest.Formats;
 using Neurodecode.Ingest.Signals;
 using Neurodecode.Ingest.Stimuli;
+using Neurodecode.Models.Aligners;
 using Neurodecode.Models.Baselines;
+using Neurodecode.Models.Native;
 using Neurodecode.Models.Registry;
 using Neurodecode.Models.Training;
 using Neurodecode.Pipeline.Worker.Commands;
@@ -14,6 +16,7 @@ using Neurodecode.Preprocess.Steps;
 using Neurodecode.Preprocess.Windows;
 using Parquet;
 using Parquet.Schema;
+using TorchSharp;
 
 namespace Neurodecode.Pipeline.Worker.Batch;
 
@@ -31,18 +34,20 @@ public sealed class AlignJob(PreprocessJob preprocess, ILogger<AlignJob> logger)
     /// <summary>Windows with the stimulus each one shows (null for windows without one: sliding decode).</summary>
     private sealed record Trials(WindowDataset Data, string?[] StimulusIds, double Sfreq, SignalInfo Input);
 
-    public sealed record TrainOutcome(string ModelDir, RidgeAligner Model, int NTrain, int NTrainStimuli, RetrievalMetrics? Test, int NTest);
+    /// <summary>What training gave: the aligner, its config.json and metrics.json entries, and one line saying how it
+    /// was fitted.</summary>
+    private sealed record Fitted(TrainedAligner Aligner, JsonObject Config, JsonObject Metrics, string Summary);
 
-    public static bool IsAlignerDir(string dir)
-    {
-        string path = Path.Combine(dir, "config.json");
-        try { return File.Exists(path) && JsonNode.Parse(File.ReadAllText(path)) is JsonObject o && o["task"]?.GetValue<string>() == Task; }
-        catch (Exception e) when (e is JsonException or IOException or InvalidOperationException) { return false; }
-    }
+    public sealed record TrainOutcome(string ModelDir, string ModelName, long Parameters, string Summary, int NTrain, int NTrainStimuli,
+        RetrievalMetrics? Test, int NTest);
 
-    public async Task<TrainOutcome> TrainAsync(string configPath, string modelDir, CancellationToken ct)
+    public Task<TrainOutcome> TrainAsync(string configPath, string modelDir, CancellationToken ct) =>
+        TrainAsync(AlignConfig.Load(configPath), configPath, modelDir, ct);
+
+    /// <summary>Trains <paramref name="config"/> (read from <paramref name="configPath"/>, whose folder its paths are
+    /// relative to) into <paramref name="modelDir"/>; <c>bench</c> passes the config with the ridge baseline's model.</summary>
+    public async Task<TrainOutcome> TrainAsync(AlignConfig config, string configPath, string modelDir, CancellationToken ct)
     {
-        var config = AlignConfig.Load(configPath);
         string configDir = Path.GetDirectoryName(Path.GetFullPath(configPath))!;
         var spec = AlignerSpec(PipelineSpec.Load(Path.Combine(configDir, config.Data.Pipeline)), config.Data.Pipeline);
         string tablePath = Path.GetFullPath(Path.Combine(configDir, config.Stimuli.Table));
@@ -52,69 +57,154 @@ public sealed class AlignJob(PreprocessJob preprocess, ILogger<AlignJob> logger)
         var testFiles = config.Data.TestFiles is { } t ? new TrainData(config.Data.Pipeline, t).ResolveFiles(configDir) : [];
 
         var train = await TrialsAsync(spec, files, config.Stimuli.AnnotationPrefix, table, tablePath, ct);
-        var rows = train.StimulusIds.Select(id => table.IndexOf(id!)).ToArray();
-        if (train.Data.Count < 2) throw new UsageException($"data.files: {train.Data.Count} trial window(s); ridge needs at least 2");
-        var targets = rows.SelectMany(r => table.Embeddings[r]).ToArray();
+        int nStimuli = train.StimulusIds.Distinct().Count();
+        if (train.Data.Count < 2) throw new UsageException($"data.files: {train.Data.Count} trial window(s); an aligner needs at least 2");
         var clock = Stopwatch.StartNew();
-        RidgeAligner model;
-        try
-        {
-            model = RidgeAligner.Train(train.Data.X, train.Data.NChans, train.Data.NTimes, targets, table.Dim,
-                new RidgeAlignerOptions(config.Model.Standardize, config.Model.Alphas));
-        }
-        catch (ArgumentException e) { throw new UsageException("model: " + e.Message); }
-        logger.LogInformation("ridge on {N} windows of {C} x {T}: alpha {Alpha} chosen by leave-one-out CV in {Seconds:0.0} s",
-            train.Data.Count, train.Data.NChans, train.Data.NTimes, model.Alpha, clock.Elapsed.TotalSeconds);
+        var fitted = config.Model.IsRidge ? FitRidge(config.Model, train, table) : FitTorch(config, train, table, ct);
+        using var aligner = fitted.Aligner;
+        logger.LogInformation("{Summary} on {N} windows of {C} x {T} in {Seconds:0.0} s", fitted.Summary, train.Data.Count, train.Data.NChans,
+            train.Data.NTimes, clock.Elapsed.TotalSeconds);
 
         RetrievalMetrics? test = null;
         int nTest = 0;
         if (testFiles.Count > 0)
         {
             var held = await TrialsAsync(spec, testFiles, config.Stimuli.AnnotationPrefix, table, tablePath, ct);
-            CheckShape(held.Data, model, "data.test_files");
-            test = Score(model, held, table, config.Stimuli.TopK).Metrics;
+            CheckShape(held.Data, aligner.Model, "data.test_files");
+            test = Score(aligner, held, table, config.Stimuli.TopK).Metrics;
             nTest = held.Data.Count;
         }
 
-        var metrics = new JsonObject
-        {
-            ["model"] = model.Name,
-            ["alpha"] = model.Alpha,
-            ["alphas"] = new JsonArray(new RidgeAlignerOptions(config.Model.Standardize, config.Model.Alphas).AlphaGrid.Select(a => (JsonNode)a).ToArray()),
-            ["loo_neg_mse"] = new JsonArray(model.Fit!.AlphaScores.Select(s => (JsonNode)s).ToArray()),
-            ["n_train_windows"] = train.Data.Count,
-            ["n_train_stimuli"] = rows.Distinct().Count(),
-            ["test"] = test is null ? null : RetrievalJson(test),
-        };
+        var metrics = fitted.Metrics;
+        metrics["n_train_windows"] = train.Data.Count;
+        metrics["n_train_stimuli"] = nStimuli;
+        metrics["test"] = test is null ? null : RetrievalJson(test);
         var configJson = new JsonObject
         {
             ["task"] = Task,
-            ["model"] = model.Name,
+            ["model"] = aligner.Model.Name,
             ["weights"] = WeightsFile,
-            ["n_chans"] = model.NChans,
-            ["n_times"] = model.NTimes,
+            ["n_chans"] = aligner.Model.NChans,
+            ["n_times"] = aligner.Model.NTimes,
             ["sfreq"] = train.Sfreq,
-            ["embedding_dim"] = model.EmbeddingDim,
-            ["standardize"] = model.Standardize,
-            ["alpha"] = model.Alpha,
-            ["stimuli"] = StimuliFile,
-            ["stimuli_source"] = tablePath,
-            ["stimuli_sha256"] = FileSha256.Of(tablePath),
-            ["annotation_prefix"] = config.Stimuli.AnnotationPrefix,
-            ["top_k"] = config.Stimuli.TopK,
-            ["input_channels"] = new JsonArray(train.Input.Channels.Select(c => (JsonNode)new JsonObject
-                { ["name"] = c.Name, ["kind"] = c.Kind.MneName(), ["unit"] = c.Unit }).ToArray()),
-            ["training"] = JsonSerializer.SerializeToNode(config, PipelineJson.Options),
+            ["embedding_dim"] = aligner.Model.EmbeddingDim,
         };
+        foreach (var (key, value) in fitted.Config) configJson[key] = value?.DeepClone();
+        configJson["stimuli"] = StimuliFile;
+        configJson["stimuli_source"] = tablePath;
+        configJson["stimuli_sha256"] = FileSha256.Of(tablePath);
+        configJson["annotation_prefix"] = config.Stimuli.AnnotationPrefix;
+        configJson["top_k"] = config.Stimuli.TopK;
+        configJson["input_channels"] = new JsonArray(train.Input.Channels.Select(c => (JsonNode)new JsonObject
+            { ["name"] = c.Name, ["kind"] = c.Kind.MneName(), ["unit"] = c.Unit }).ToArray());
+        configJson["training"] = JsonSerializer.SerializeToNode(config, PipelineJson.Options);
         await OutputFolder.WriteAsync(modelDir, async temp =>
         {
-            model.Save(Path.Combine(temp, WeightsFile));
+            aligner.Model.Save(Path.Combine(temp, WeightsFile));
             File.Copy(tablePath, Path.Combine(temp, StimuliFile));
             await File.WriteAllTextAsync(Path.Combine(temp, "config.json"), configJson.ToJsonString(PipelineJson.Options) + "\n", ct);
             await File.WriteAllTextAsync(Path.Combine(temp, "pipeline.json"), spec.ToJson() + "\n", ct);
             await File.WriteAllTextAsync(Path.Combine(temp, "metrics.json"), metrics.ToJsonString(PipelineJson.Options) + "\n", ct);
         });
-        return new TrainOutcome(modelDir, model, train.Data.Count, rows.Distinct().Count(), test, nTest);
+        return new TrainOutcome(modelDir, aligner.Model.Name, aligner.Model.ParameterCount, fitted.Summary, train.Data.Count, nStimuli, test, nTest);
+    }
+
+    private static Fitted FitRidge(AlignModel spec, Trials train, StimulusTable table)
+    {
+        var targets = train.StimulusIds.SelectMany(id => table.Embeddings[table.IndexOf(id!)]).ToArray();
+        var options = new RidgeAlignerOptions(spec.Standardize, spec.Alphas);
+        RidgeAligner model;
+        try { model = RidgeAligner.Train(train.Data.X, train.Data.NChans, train.Data.NTimes, targets, table.Dim, options); }
+        catch (ArgumentException e) { throw new UsageException("model: " + e.Message); }
+        var metrics = new JsonObject
+        {
+            ["model"] = model.Name,
+            ["alpha"] = model.Alpha,
+            ["alphas"] = new JsonArray(options.AlphaGrid.Select(a => (JsonNode)a).ToArray()),
+            ["loo_neg_mse"] = new JsonArray(model.Fit!.AlphaScores.Select(s => (JsonNode)s).ToArray()),
+        };
+        var config = new JsonObject { ["standardize"] = model.Standardize, ["alpha"] = model.Alpha };
+        return new Fitted(new TrainedAligner(model, null, null), config, metrics,
+            string.Create(CultureInfo.InvariantCulture, $"ridge: alpha {model.Alpha:G4} by leave-one-out CV"));
+    }
+
+    /// <summary>
+    /// A torch aligner: <c>model.val_stimuli</c> training stimuli (seeded) are held out and their trials select the
+    /// epoch by retrieval among themselves (zero-shot, as the test); the rest train it. Windows are scaled per channel
+    /// with the training windows' statistics; subjects are the training recordings' (or one shared layer).
+    /// </summary>
+    private Fitted FitTorch(AlignConfig config, Trials train, StimulusTable table, CancellationToken ct)
+    {
+        var spec = config.Model;
+        var options = spec.Trainer ?? new AlignerTrainerOptions();
+        var stimuli = train.StimulusIds.Distinct().Order(StringComparer.Ordinal).ToArray();
+        if (spec.ValStimuli > stimuli.Length - 2)
+            throw new UsageException($"model.val_stimuli ({spec.ValStimuli}) leaves fewer than 2 of the {stimuli.Length} training stimuli to train on");
+        var order = new SplitMix64(SplitMix64.Derive(options.Seed, 0)).Permutation(stimuli.Length);
+        var valStimuli = order.Take(spec.ValStimuli).Select(i => stimuli[i]).ToHashSet(StringComparer.Ordinal);
+        var isVal = train.StimulusIds.Select(id => valStimuli.Contains(id!)).ToArray();
+        var trainIdx = Enumerable.Range(0, train.Data.Count).Where(i => !isVal[i]).ToArray();
+        var valIdx = Enumerable.Range(0, train.Data.Count).Where(i => isVal[i]).ToArray();
+
+        string[]? subjects = null;
+        if (spec.SubjectLayers)
+        {
+            if (train.Data.Windows.FirstOrDefault(w => w.Subject is null) is { } unnamed)
+                throw new UsageException($"{unnamed.File}: the file name gives no subject; set model.subject_layers false to share one layer");
+            subjects = train.Data.Windows.Select(w => w.Subject!).Distinct().Order(StringComparer.Ordinal).ToArray();
+        }
+        var trainPart = train.Data.Subset(trainIdx);
+        var scaler = spec.Standardize ? ChannelScaler.Fit(trainPart.X, trainPart.NChans, trainPart.NTimes) : null;
+
+        var entry = ModelRegistry.Get(spec.Name);
+        var overrides = spec.Config?.DeepClone().AsObject() ?? [];
+        overrides["n_subjects"] = subjects?.Length ?? 1;
+        var modelConfig = TrainJob.ModelConfigFor(entry, overrides, train.Data, table.Dim, train.Sfreq);
+        TorchRuntime.EnsureLoaded();
+        torch.manual_seed(options.Seed);
+        var model = (ITorchAligner)entry.Create(modelConfig);
+        var aligner = new TrainedAligner(model, scaler, subjects);
+        try
+        {
+            AlignmentSet Set(int[] idx)
+            {
+                var part = train.Data.Subset(idx);
+                var x = scaler?.Apply(part.X, part.NTimes) ?? part.X;
+                var subjectIds = part.Windows.Select(w => subjects is null ? 0L : Array.IndexOf(subjects, w.Subject)).ToArray();
+                var targets = idx.SelectMany(i => table.Embeddings[table.IndexOf(train.StimulusIds[i]!)]).ToArray();
+                return new AlignmentSet(x, part.NChans, part.NTimes, subjectIds, targets, table.Dim);
+            }
+            var progress = new Progress<AlignerEpoch>(e => logger.LogInformation(
+                "epoch {Epoch}: train loss {Train:0.0000}, validation loss {Val:0.0000}, top-1 {Top1:0.000}, top-k {TopK:0.000}, temperature {Temp:0.0000}, {Seconds:0.0} s{Best}",
+                e.Epoch, e.TrainLoss, e.ValLoss, e.ValTop1, e.ValTopK, e.Temperature, e.Seconds, e.Improved ? " (best)" : ""));
+            AlignerResult result;
+            try { result = new AlignerTrainer(options).Fit(model, Set(trainIdx), Set(valIdx), progress: progress, ct: ct); }
+            catch (ArgumentException e) { throw new UsageException($"model ({spec.Name}): {e.Message}"); }
+
+            var metrics = new JsonObject
+            {
+                ["model"] = spec.Name,
+                ["parameters"] = ((IAlignerModel)model).ParameterCount,
+                ["best_epoch"] = result.BestEpoch,
+                ["val_stimuli"] = new JsonArray(valStimuli.Order(StringComparer.Ordinal).Select(s => (JsonNode)s!).ToArray()),
+                ["n_val_windows"] = valIdx.Length,
+                ["val_chance"] = new JsonObject { ["top1"] = result.ChanceTop1, [$"top{result.TopK}"] = result.ChanceTopK },
+                ["curves"] = JsonSerializer.SerializeToNode(result.Curves, PipelineJson.Options),
+            };
+            var configJson = new JsonObject
+            {
+                ["model_config"] = JsonSerializer.SerializeToNode(modelConfig, modelConfig.GetType(), PipelineJson.Options),
+                ["subjects"] = subjects is null ? null : new JsonArray(subjects.Select(s => (JsonNode)s).ToArray()),
+                ["channel_scaler"] = scaler is null ? null : JsonSerializer.SerializeToNode(scaler, PipelineJson.Options),
+            };
+            return new Fitted(aligner, configJson, metrics, string.Create(CultureInfo.InvariantCulture,
+                $"{spec.Name}: epoch {result.BestEpoch} of {options.Epochs} by validation top-{result.TopK} {result.BestValTopK:0.000} among {valStimuli.Count} held-out training stimuli (chance {result.ChanceTopK:0.000})"));
+        }
+        catch
+        {
+            aligner.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -124,13 +214,13 @@ public sealed class AlignJob(PreprocessJob preprocess, ILogger<AlignJob> logger)
     /// </summary>
     public async Task<RetrievalMetrics> EvaluateAsync(string modelDir, IReadOnlyList<string> files, string outDir, CancellationToken ct)
     {
-        var dir = AlignerDir.Open(modelDir);
-        using var model = dir.Model;
+        using var dir = AlignerDir.Open(modelDir);
+        var model = dir.Model;
         foreach (var file in files)
             using (var recording = SignalFormats.OpenRecording(file)) dir.CheckChannels(file, SignalInfo.Of(recording.Info));
         var trials = await TrialsAsync(dir.Pipeline, files, dir.AnnotationPrefix, dir.Table, Path.Combine(modelDir, StimuliFile), ct);
         CheckShape(trials.Data, model, "FILE");
-        var (metrics, candidates, similarity, truth, ranks) = Score(model, trials, dir.Table, dir.TopK);
+        var (metrics, candidates, similarity, truth, ranks) = Score(dir.Aligner, trials, dir.Table, dir.TopK);
         await OutputFolder.WriteAsync(outDir, async temp =>
         {
             await WriteRowsAsync(Path.Combine(temp, "predictions.parquet"), trials, candidates, similarity, dir.TopK, model.Name, dir.WeightsSha256, truth, ranks, null, ct);
@@ -156,8 +246,8 @@ public sealed class AlignJob(PreprocessJob preprocess, ILogger<AlignJob> logger)
         string? candidatesPath, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var dir = AlignerDir.Open(modelDir);
-        using var model = dir.Model;
+        using var dir = AlignerDir.Open(modelDir);
+        var model = dir.Model;
         var candidates = candidatesPath is null ? dir.Table : StimulusTable.Read(candidatesPath);
         if (candidates.Dim != model.EmbeddingDim)
             throw new UsageException($"--candidates {candidatesPath}: embeddings of {candidates.Dim} values, the model predicts {model.EmbeddingDim}");
@@ -180,7 +270,7 @@ public sealed class AlignJob(PreprocessJob preprocess, ILogger<AlignJob> logger)
                 : await SlidingAsync(spec, file, ct);
             CheckShape(trials.Data, model, file);
             long t = Stopwatch.GetTimestamp();
-            var predicted = Predict(model, trials.Data);
+            var predicted = dir.Aligner.Predict(trials.Data);
             var similarity = RetrievalMetrics.CosineSimilarity(predicted, model.EmbeddingDim, candidates.Embeddings);
             inference += Stopwatch.GetElapsedTime(t).TotalSeconds;
             string output = Path.Combine(full, Path.GetFileName(file) + ".parquet");
@@ -251,30 +341,18 @@ public sealed class AlignJob(PreprocessJob preprocess, ILogger<AlignJob> logger)
             throw new UsageException($"{what}: windows are {data.NChans} channels x {data.NTimes} samples, the model expects {model.NChans} x {model.NTimes}");
     }
 
-    private static float[] Predict(IAlignerModel model, WindowDataset data)
-    {
-        const int batch = 64;
-        int size = data.NChans * data.NTimes, d = model.EmbeddingDim;
-        var output = new float[data.Count * d];
-        for (int start = 0; start < data.Count; start += batch)
-        {
-            int b = Math.Min(batch, data.Count - start);
-            model.PredictEmbeddings(data.X.AsSpan(start * size, b * size), b).CopyTo(output, start * d);
-        }
-        return output;
-    }
-
     /// <summary>Retrieval among the stimuli the windows show (table order): the zero-shot test of the papers when those
     /// stimuli were never trained on.</summary>
     private static (RetrievalMetrics Metrics, StimulusTable Candidates, double[] Similarity, int[] Truth, int[] Ranks) Score(
-        IAlignerModel model, Trials trials, StimulusTable table, int k)
+        TrainedAligner aligner, Trials trials, StimulusTable table, int k)
     {
         var rows = trials.StimulusIds.Select(id => table.IndexOf(id!)).Distinct().Order().ToList();
         var candidates = table.Subset(rows);
         var truth = trials.StimulusIds.Select(id => candidates.IndexOf(id!)).ToArray();
-        var predicted = Predict(model, trials.Data);
-        var metrics = RetrievalMetrics.Compute(predicted, model.EmbeddingDim, candidates.Embeddings, truth, k);
-        var similarity = RetrievalMetrics.CosineSimilarity(predicted, model.EmbeddingDim, candidates.Embeddings);
+        var predicted = aligner.Predict(trials.Data);
+        int d = aligner.Model.EmbeddingDim;
+        var metrics = RetrievalMetrics.Compute(predicted, d, candidates.Embeddings, truth, k);
+        var similarity = RetrievalMetrics.CosineSimilarity(predicted, d, candidates.Embeddings);
         return (metrics, candidates, similarity, truth, RetrievalMetrics.Ranks(similarity, truth));
     }
 
@@ -342,40 +420,5 @@ public sealed class AlignJob(PreprocessJob preprocess, ILogger<AlignJob> logger)
         for (int j = 0; j < d; j++)
             await group.WriteAsync<float>(emb[j], Enumerable.Range(0, n).Select(i => embeddings![i * d + j]).ToArray(), cancellationToken: ct);
         group.CompleteValidate();
-    }
-
-    /// <summary>An aligner's model folder read back.</summary>
-    private sealed record AlignerDir(IAlignerModel Model, PipelineSpec Pipeline, StimulusTable Table, string AnnotationPrefix, int TopK,
-        double Sfreq, string WeightsSha256, IReadOnlyList<string> InputChannels)
-    {
-        /// <summary>A recording must bring the channels the model was trained on, in any order (the pipeline picks them).</summary>
-        public void CheckChannels(string file, SignalInfo input)
-        {
-            var have = input.Channels.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
-            var missing = InputChannels.Where(c => !have.Contains(c)).ToList();
-            if (missing.Count > 0)
-                throw new InvalidRecordingException(file, $"lacks {missing.Count} channel(s) the model was trained on ({string.Join(", ", missing.Take(8))})");
-        }
-
-        public static AlignerDir Open(string dir)
-        {
-            if (!IsAlignerDir(dir)) throw new UsageException($"{dir}: not an aligner's model folder (config.json without \"task\": \"align\")");
-            try
-            {
-                var config = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "config.json")))!.AsObject();
-                string name = config["model"]!.GetValue<string>();
-                string weights = Path.Combine(dir, config["weights"]!.GetValue<string>());
-                IAlignerModel model = name == RidgeAligner.ModelName ? RidgeAligner.Load(weights)
-                    : throw new InvalidDataException($"model '{name}' is not an aligner this build knows (ridge)");
-                var table = StimulusTable.Read(Path.Combine(dir, config["stimuli"]!.GetValue<string>()));
-                return new AlignerDir(model, PipelineSpec.Load(Path.Combine(dir, "pipeline.json")), table,
-                    config["annotation_prefix"]!.GetValue<string>(), config["top_k"]!.GetValue<int>(), config["sfreq"]!.GetValue<double>(), FileSha256.Of(weights),
-                    config["input_channels"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()).ToList());
-            }
-            catch (Exception e) when (e is JsonException or InvalidDataException or NullReferenceException or InvalidOperationException or IOException)
-            {
-                throw new UsageException($"{dir}: cannot load the aligner: {e.Message.Split('\n')[0]}");
-            }
-        }
     }
 }

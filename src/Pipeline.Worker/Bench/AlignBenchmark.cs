@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Neurodecode.Models.Baselines;
 using Neurodecode.Models.Training;
 using Neurodecode.Pipeline.Worker.Batch;
 using Neurodecode.Pipeline.Worker.Commands;
@@ -13,7 +14,8 @@ namespace Neurodecode.Pipeline.Worker.Bench;
 /// <c>bench --config CFG --out DIR</c> for an aligner config (one with <c>stimuli</c>): <see cref="AlignJob"/> trains
 /// into <c>DIR/model</c>, then report.md (the held-out retrieval of each model next to chance), metrics.json (scores;
 /// wall-clock numbers under <c>timings</c>) and manifest.json (every input with its SHA-256 and size, the config
-/// verbatim, git commit, machine, command line). Rows are per model so the brain modules join the ridge baseline.
+/// verbatim, git commit, machine, command line). A torch aligner's config also trains the ridge baseline on the same
+/// windows into <c>DIR/ridge</c>: the report has a row for each, and chance.
 /// </summary>
 public sealed class AlignBenchmark(AlignJob align)
 {
@@ -50,43 +52,55 @@ public sealed class AlignBenchmark(AlignJob align)
             ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
             ["cores"] = Environment.ProcessorCount,
         };
-        var clock = Stopwatch.StartNew();
         await OutputFolder.WriteAsync(outDir, async temp =>
         {
-            var outcome = await align.TrainAsync(configPath, Path.Combine(temp, ConfigBenchmark.ModelFolder), ct);
-            double seconds = clock.Elapsed.TotalSeconds;
-            var models = new JsonObject
+            // The ridge baseline beside every torch aligner, on the same windows (the papers' linear decoder).
+            var runs = new List<(AlignJob.TrainOutcome Outcome, double Seconds)>();
+            foreach (var (model, folder) in config.Model.IsRidge
+                         ? [(config.Model, ConfigBenchmark.ModelFolder)]
+                         : new[] { (config.Model, ConfigBenchmark.ModelFolder), (new AlignModel(RidgeAligner.ModelName), BaselineFolder) })
             {
-                [outcome.Model.Name] = new JsonObject
+                var clock = Stopwatch.StartNew();
+                var outcome = await align.TrainAsync(config with { Model = model }, configFull, Path.Combine(temp, folder), ct);
+                runs.Add((outcome, clock.Elapsed.TotalSeconds));
+            }
+            var models = new JsonObject();
+            foreach (var (o, seconds) in runs)
+                models[o.ModelName] = new JsonObject
                 {
-                    ["parameters"] = outcome.Model.ParameterCount,
-                    ["alpha"] = outcome.Model.Alpha,
-                    ["test"] = outcome.Test is { } t ? AlignJob.RetrievalJson(t) : null,
-                },
-            };
+                    ["parameters"] = o.Parameters,
+                    ["fit"] = o.Summary,
+                    ["test"] = o.Test is { } t ? AlignJob.RetrievalJson(t) : null,
+                };
             var metrics = new JsonObject
             {
-                ["n_train_windows"] = outcome.NTrain,
-                ["n_train_stimuli"] = outcome.NTrainStimuli,
-                ["n_test_windows"] = outcome.NTest,
+                ["n_train_windows"] = runs[0].Outcome.NTrain,
+                ["n_train_stimuli"] = runs[0].Outcome.NTrainStimuli,
+                ["n_test_windows"] = runs[0].Outcome.NTest,
                 ["models"] = models,
-                [ConfigBenchmark.TimingsKey] = new JsonObject { ["total_s"] = seconds },
+                [ConfigBenchmark.TimingsKey] = new JsonObject(runs.Select(r => KeyValuePair.Create(r.Outcome.ModelName + "_train_s", (JsonNode?)r.Seconds))),
             };
             await File.WriteAllTextAsync(Path.Combine(temp, ConfigBenchmark.MetricsFile), metrics.ToJsonString(PipelineJson.Options) + "\n", ct);
             await File.WriteAllTextAsync(Path.Combine(temp, ConfigBenchmark.ManifestFile), manifest.ToJsonString(PipelineJson.Options) + "\n", ct);
-            await File.WriteAllTextAsync(Path.Combine(temp, ConfigBenchmark.ReportFile), Report(config, outcome, seconds), ct);
+            await File.WriteAllTextAsync(Path.Combine(temp, ConfigBenchmark.ReportFile), Report(config, runs), ct);
         });
     }
 
-    private static string Report(AlignConfig config, AlignJob.TrainOutcome o, double seconds)
+    /// <summary>The ridge baseline's folder next to a torch aligner's <c>model/</c>.</summary>
+    public const string BaselineFolder = "ridge";
+
+    private static string Report(AlignConfig config, IReadOnlyList<(AlignJob.TrainOutcome Outcome, double Seconds)> runs)
     {
         var inv = CultureInfo.InvariantCulture;
         var md = new StringBuilder();
         md.AppendLine($"# {config.Name}").AppendLine();
         if (config.Description is { } d) md.AppendLine(d).AppendLine();
-        md.AppendLine(string.Format(inv, "Trained on {0} windows of {1} stimuli; {2} parameters; alpha {3:G4} by leave-one-out CV; {4:0.0} s in all.",
-            o.NTrain, o.NTrainStimuli, o.Model.ParameterCount, o.Model.Alpha, seconds)).AppendLine();
-        if (o.Test is not { } t)
+        var first = runs[0].Outcome;
+        md.AppendLine(string.Format(inv, "Trained on {0} windows of {1} stimuli.", first.NTrain, first.NTrainStimuli)).AppendLine();
+        foreach (var (o, seconds) in runs)
+            md.AppendLine(string.Format(inv, "- {0} ({1:N0} parameters, {2:0.0} s): {3}", o.ModelName, o.Parameters, seconds, o.Summary));
+        md.AppendLine();
+        if (first.Test is not { } t)
         {
             md.AppendLine("No `data.test_files`: no held-out retrieval.");
             return md.ToString();
@@ -94,7 +108,9 @@ public sealed class AlignBenchmark(AlignJob align)
         md.AppendLine(string.Format(inv, "Held-out retrieval: {0} windows, each against the {1} test stimuli (cosine similarity).", t.NWindows, t.NCandidates)).AppendLine();
         md.AppendLine($"| model | top-1 | top-{t.K} | mean rank | median rank | cosine to the true embedding |");
         md.AppendLine("|---|---|---|---|---|---|");
-        md.AppendLine(string.Format(inv, "| {0} | {1:0.0000} | {2:0.0000} | {3:0.00} | {4:0.0} | {5:0.0000} |", o.Model.Name, t.Top1, t.TopK, t.MeanRank, t.MedianRank, t.MeanCosine));
+        foreach (var (o, _) in runs)
+            if (o.Test is { } r)
+                md.AppendLine(string.Format(inv, "| {0} | {1:0.0000} | {2:0.0000} | {3:0.00} | {4:0.0} | {5:0.0000} |", o.ModelName, r.Top1, r.TopK, r.MeanRank, r.MedianRank, r.MeanCosine));
         md.AppendLine(string.Format(inv, "| chance | {0:0.0000} | {1:0.0000} | {2:0.00} | {2:0.0} | 0 (expected) |", t.ChanceTop1, t.ChanceTopK, t.ChanceMeanRank));
         return md.ToString();
     }

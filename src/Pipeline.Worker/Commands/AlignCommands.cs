@@ -18,8 +18,7 @@ internal static class AlignCommands
     public static async Task<int> TrainAsync(IServiceProvider services, string config, string output, CancellationToken ct)
     {
         var o = await services.GetRequiredService<AlignJob>().TrainAsync(config, output, ct);
-        Console.Out.WriteLine(string.Format(Inv, "ridge on {0} training windows ({1} stimuli): alpha {2:G4} by leave-one-out CV",
-            o.NTrain, o.NTrainStimuli, o.Model.Alpha));
+        Console.Out.WriteLine(string.Format(Inv, "{0} windows of {1} training stimuli; {2}", o.NTrain, o.NTrainStimuli, o.Summary));
         if (o.Test is { } test)
             Console.Out.WriteLine("test: " + Describe(test));
         Console.Out.WriteLine($"model written to {o.ModelDir}");

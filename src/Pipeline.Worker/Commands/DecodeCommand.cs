@@ -25,7 +25,7 @@ public static class DecodeCommand
         var command = new Command("decode", "decode whole datasets with a trained model, one Parquet file per recording") { model, output, sliding, shard, embedding, jobs, candidates, inputs };
         command.SetAction((parse, ct) => CommandHost.RunAsync("decode", async (services, token) =>
         {
-            if (AlignJob.IsAlignerDir(parse.GetRequiredValue(model)))
+            if (AlignerDir.IsAlignerDir(parse.GetRequiredValue(model)))
                 return await AlignCommands.DecodeAsync(services, parse.GetRequiredValue(model), parse.GetRequiredValue(inputs), parse.GetRequiredValue(output),
                     parse.GetValue(sliding), parse.GetValue(candidates), parse.GetValue(shard) is not null || parse.GetValue(embedding), token);
             if (parse.GetValue(candidates) is not null)

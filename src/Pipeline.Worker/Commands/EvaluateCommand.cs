@@ -16,7 +16,7 @@ public static class EvaluateCommand
         var command = new Command("evaluate", "run a trained model on recordings through its saved pipeline") { model, output, files };
         command.SetAction((parse, ct) => CommandHost.RunAsync("evaluate", async (services, token) =>
         {
-            if (AlignJob.IsAlignerDir(parse.GetRequiredValue(model)))
+            if (AlignerDir.IsAlignerDir(parse.GetRequiredValue(model)))
                 return await AlignCommands.EvaluateAsync(services, parse.GetRequiredValue(model), parse.GetRequiredValue(files), parse.GetRequiredValue(output), token);
             var m = await services.GetRequiredService<EvaluateJob>().RunAsync(parse.GetRequiredValue(model), parse.GetRequiredValue(files), parse.GetRequiredValue(output), token);
             Console.Out.WriteLine(string.Format(CultureInfo.InvariantCulture,
