@@ -33,7 +33,7 @@ public sealed class ServeBenchmark(LiveModel model, ServeOptions options, string
     /// of one decode alone (ms): the floor under every latency, the rest is queueing and the machine's load.</summary>
     public async Task<double> WarmUpAsync(CancellationToken ct)
     {
-        var window = new float[model.Config.NChans * model.Config.NTimes];
+        var window = new float[model.NChans * model.NTimes];
         for (int i = 0; i < 3 * model.Workers; i++)
             await model.DecodeAsync(window, ct);
         var times = new double[15];

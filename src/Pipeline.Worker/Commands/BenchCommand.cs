@@ -161,7 +161,7 @@ public static class BenchCommand
             else
             {
                 Console.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} ({1} ch x {2} samples at {3} Hz), hop {4} s, {5} worker(s) x {6} torch thread(s); one decode alone {7:0.0} ms (median of 15); load average before {8}",
-                    live.Config.Model, live.Config.NChans, live.Config.NTimes, live.Config.Sfreq, options.HopS, live.Workers, options.TorchThreads, decodeMs, loadBefore));
+                    live.ModelName, live.NChans, live.NTimes, live.Sfreq, options.HopS, live.Workers, options.TorchThreads, decodeMs, loadBefore));
                 foreach (var r in runs) Console.Out.WriteLine(r.Describe());
                 if (max is { } m) Console.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "highest pace kept up with: {0}x", m));
                 Console.Out.WriteLine($"load average after {loadAfter} ({Environment.ProcessorCount} cores)");

@@ -148,7 +148,7 @@ public sealed class LiveSession(int id, Socket socket, LiveModel model, ServeOpt
     private async Task SendAsync(ChannelReader<LiveWindow> pending, Stream stream, CancellationTokenSource cts)
     {
         var ct = cts.Token;
-        var inFlight = new Queue<(LiveWindow Window, Task<Decoded> Decoding)>();
+        var inFlight = new Queue<(LiveWindow Window, Task<JsonObject> Decoding)>();
         try
         {
             while (true)
@@ -181,18 +181,14 @@ public sealed class LiveSession(int id, Socket socket, LiveModel model, ServeOpt
         }
     }
 
-    private async Task AnswerAsync((LiveWindow Window, Task<Decoded> Decoding) item, Stream stream, CancellationToken ct)
+    private async Task AnswerAsync((LiveWindow Window, Task<JsonObject> Decoding) item, Stream stream, CancellationToken ct)
     {
         var decoded = await item.Decoding;
-        var probs = new JsonObject();
-        for (int k = 0; k < decoded.Probs.Length; k++) probs[model.Classes[k]] = decoded.Probs[k];
         // Latency ends here, when the line is handed to the socket (the write itself is a copy into the kernel).
         double latency = Stopwatch.GetElapsedTime(item.Window.ArrivedTicks).TotalMilliseconds;
-        var answer = new JsonObject
-        {
-            ["window_end_sample"] = item.Window.EndSample, ["label"] = decoded.Label, ["probs"] = probs,
-            ["latency_ms"] = Math.Round(latency, 3),
-        };
+        var answer = new JsonObject { ["window_end_sample"] = item.Window.EndSample };
+        foreach (var (key, value) in decoded) answer[key] = value?.DeepClone();
+        answer["latency_ms"] = Math.Round(latency, 3);
         await WriteLineAsync(stream, answer, ct);
         stats.Decoded(latency);
         _answered++;

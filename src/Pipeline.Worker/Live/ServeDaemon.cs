@@ -31,8 +31,8 @@ public sealed class ServeDaemon(LiveModel model, ServeOptions options, ILogger l
         {
             throw new Commands.UsageException($"--listen {options.Listen}: {e.Message}");
         }
-        logger.LogInformation("Listening on {Endpoint}: model {Model} ({Classes}), hop {Hop} s, {Workers} decode worker(s)",
-            Endpoint, model.Path, string.Join("/", model.Classes), options.HopS, model.Workers);
+        logger.LogInformation("Listening on {Endpoint}: model {Model} ({Outputs}), hop {Hop} s, {Workers} decode worker(s)",
+            Endpoint, model.Path, model.Summary, options.HopS, model.Workers);
     }
 
     /// <summary>Accepts clients until <paramref name="ct"/> is cancelled, then waits for their sessions to close.</summary>

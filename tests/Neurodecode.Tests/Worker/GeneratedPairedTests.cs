@@ -13,7 +13,8 @@ namespace Neurodecode.Tests.Worker;
 /// Paired data generated from real EEGMMIDB runs (S001 runs 4, 8, 12 as backgrounds): 60 stimuli of dimension 16, 20
 /// held out for the zero-shot test, training stimuli shown twice, test stimuli three times; once with a planted
 /// response (snr 1) and once without (snr 0). Trained once each through the real executable with the repository's
-/// paired-planted pipeline.
+/// paired-planted pipeline: ridge, and a small brain module (the repository's brain-module config, shrunk to train in
+/// seconds).
 /// </summary>
 public sealed class GeneratedPairedFixture : IDisposable
 {
@@ -32,7 +33,25 @@ public sealed class GeneratedPairedFixture : IDisposable
             var train = Cli.Run("train", "--config", Config(name), "--out", Model(name));
             Assert.True(train.ExitCode == 0, train.Stderr);
             TrainStdout[name] = train.Stdout;
+            train = Cli.Run("train", "--config", BrainModuleConfig(name), "--out", Model("bm-" + name));
+            Assert.True(train.ExitCode == 0, train.Stderr);
+            TrainStdout["bm-" + name] = train.Stdout;
         }
+    }
+
+    /// <summary>The repository's brain-module config on a generated folder, shrunk: 32 virtual channels, 4 Fourier
+    /// frequencies, two conv layers of 32, 20 epochs; 8 of the 40 training stimuli select the epoch.</summary>
+    public string BrainModuleConfig(string name)
+    {
+        var config = System.Text.Json.Nodes.JsonNode.Parse(ConfigText("paired-planted-brain-module.json", name, null))!;
+        config["model"]!["config"] = System.Text.Json.Nodes.JsonNode.Parse(
+            """{"merger_channels": 32, "fourier_freqs": 4, "hidden": 32, "depth": 2, "dilation_period": 2}""");
+        config["model"]!["subject_layers"] = true;
+        config["model"]!["val_stimuli"] = 8;
+        config["model"]!["trainer"] = System.Text.Json.Nodes.JsonNode.Parse("""{"epochs": 20, "batch_size": 16, "lr": 1e-3, "seed": 0}""");
+        string path = _dir.File($"config-bm-{name}.json");
+        System.IO.File.WriteAllText(path, config.ToJsonString());
+        return path;
     }
 
     public Dictionary<string, string> TrainStdout { get; } = [];
@@ -43,18 +62,22 @@ public sealed class GeneratedPairedFixture : IDisposable
     /// <summary>The repository's benchmark config pointed at a generated folder (and optionally another table).</summary>
     public string Config(string name, string? table = null)
     {
-        string text = System.IO.File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "datasets", "benchmarks", "paired-planted-ridge.json"))
+        string path = _dir.File($"config-{name}-{Guid.NewGuid():N}.json");
+        System.IO.File.WriteAllText(path, ConfigText("paired-planted-ridge.json", name, table));
+        return path;
+    }
+
+    private string ConfigText(string benchmark, string name, string? table) =>
+        System.IO.File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "datasets", "benchmarks", benchmark))
             .Replace("../pipelines/", Path.Combine(TestPaths.RepoRoot, "datasets", "pipelines") + "/")
             .Replace("../../paired/stimuli.parquet", table ?? Data(name) + "/stimuli.parquet")
             .Replace("../../paired", Data(name));
-        string path = _dir.File($"config-{name}-{Guid.NewGuid():N}.json");
-        System.IO.File.WriteAllText(path, text);
-        return path;
-    }
 
     public void Dispose() => _dir.Dispose();
 }
 
+/// <summary>In the torch collection: the serve test sets torch's thread count in this process.</summary>
+[Collection(nameof(Models.Training.TorchRngCollection))]
 public class GeneratedPairedTests(GeneratedPairedFixture paired) : IClassFixture<GeneratedPairedFixture>
 {
     private static JsonElement Test(string modelDir) =>
@@ -77,16 +100,65 @@ public class GeneratedPairedTests(GeneratedPairedFixture paired) : IClassFixture
     public void Generated_paired_ridge_falls_to_chance_without_the_planted_signal()
     {
         var test = Test(paired.Model("snr0"));
-        // 60 windows, chance 1/20 and 5/20: the binomial 99.9 % band (±3.29 sd) around chance.
-        static void InBand(double share, double p, string what)
-        {
-            double sd = Math.Sqrt(p * (1 - p) / 60);
-            Assert.True(Math.Abs(share - p) <= 3.29 * sd, $"{what} {share} outside chance {p} ± {3.29 * sd:0.000}");
-        }
+        static void InBand(double share, double p, string what) =>
+            Assert.True(Math.Abs(share - p) <= Band(p), $"{what} {share} outside chance {p} ± {Band(p):0.000}");
         InBand(test.GetProperty("top1").GetDouble(), 0.05, "top-1");
         InBand(test.GetProperty("top5").GetDouble(), 0.25, "top-5");
         // The mean rank of 60 uniform ranks in 1..20: sd sqrt((20² - 1)/12 / 60).
         Assert.True(Math.Abs(test.GetProperty("mean_rank").GetDouble() - 10.5) <= 3.29 * Math.Sqrt(399.0 / 12 / 60), test.ToString());
+    }
+
+    /// <summary>60 windows, chance p: the binomial 99.9 % band (±3.29 sd) around chance.</summary>
+    private static double Band(double p) => 3.29 * Math.Sqrt(p * (1 - p) / 60);
+
+    [Fact]
+    public void Generated_paired_brain_module_trains_through_the_cli_and_retrieves_above_chance_at_snr_1()
+    {
+        var test = Test(paired.Model("bm-snr1"));
+        Assert.Equal(20, test.GetProperty("n_candidates").GetInt32());
+        Assert.True(test.GetProperty("top5").GetDouble() > 0.25 + Band(0.25), test.ToString());
+        Assert.True(test.GetProperty("mean_rank").GetDouble() < 10.5 - 3.29 * Math.Sqrt(399.0 / 12 / 60), test.ToString());
+        Assert.Contains("meg_brain_module: epoch ", paired.TrainStdout["bm-snr1"]);
+        Assert.Contains("among 8 held-out training stimuli", paired.TrainStdout["bm-snr1"]);
+
+        var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(paired.Model("bm-snr1"), "config.json"))).RootElement;
+        Assert.Equal("meg_brain_module", config.GetProperty("model").GetString());
+        Assert.Equal(["001"], config.GetProperty("subjects").EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal(64, config.GetProperty("channel_scaler").GetProperty("mean").GetArrayLength());
+        Assert.Equal(16, config.GetProperty("model_config").GetProperty("n_outputs").GetInt32());
+        var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(paired.Model("bm-snr1"), "metrics.json"))).RootElement;
+        Assert.Equal(20, metrics.GetProperty("curves").GetArrayLength());
+        Assert.Equal(8, metrics.GetProperty("val_stimuli").GetArrayLength());
+
+        // evaluate reloads the folder (weights, scaler, subjects) and scores the same windows the same way.
+        var eval = Cli.Run("evaluate", "--model", paired.Model("bm-snr1"), "--out", paired.File("eval-bm"),
+            Directory.GetFiles(Path.Combine(paired.Data("snr1"), "test")).Single());
+        Assert.True(eval.ExitCode == 0, eval.Stderr);
+        var scored = JsonDocument.Parse(File.ReadAllText(paired.File("eval-bm/metrics.json"))).RootElement;
+        foreach (var key in new[] { "top1", "top5", "mean_rank", "mean_cosine" })
+            Assert.Equal(test.GetProperty(key).GetDouble(), scored.GetProperty(key).GetDouble(), 1e-6);
+    }
+
+    [Fact]
+    public void Generated_paired_brain_module_falls_to_chance_without_the_planted_signal()
+    {
+        var test = Test(paired.Model("bm-snr0"));
+        Assert.True(Math.Abs(test.GetProperty("top5").GetDouble() - 0.25) <= Band(0.25), test.ToString());
+        Assert.True(Math.Abs(test.GetProperty("mean_rank").GetDouble() - 10.5) <= 3.29 * Math.Sqrt(399.0 / 12 / 60), test.ToString());
+    }
+
+    [Fact]
+    public async Task Generated_paired_brain_module_refuses_recordings_of_a_subject_it_has_no_layer_for()
+    {
+        // A recording's subject is in its Parquet metadata (here the background's): generate one on S002's run.
+        var options = new PairedDataOptions([TestPaths.Shared("eegmmidb/S002/S002R04.edf"), TestPaths.Shared("eegmmidb/S002/S002R08.edf")],
+            Stimuli: 60, TestStimuli: 20, TrainRepetitions: 1, TestRepetitions: 1, Dim: 16, Snr: 1, Seed: 7);
+        await new PairedDataGenerator(options).WriteAsync(paired.File("s002"));
+        string other = Path.Combine(paired.File("s002"), "train", "S002R04.edf.parquet");
+        var result = Cli.Run("decode", "--model", paired.Model("bm-snr1"), "--out", paired.File("decoded-s002"), other);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"neurodecode decode: error: {other}: subject '002' has no subject layer in this model (trained on 001)", result.Stderr);
+        Assert.False(Directory.Exists(paired.File("decoded-s002")) && Directory.EnumerateFileSystemEntries(paired.File("decoded-s002")).Any());
     }
 
     [Fact]
@@ -186,6 +258,67 @@ public class GeneratedPairedTests(GeneratedPairedFixture paired) : IClassFixture
         Assert.Equal(2, roles.Count(r => r == "recording"));
         Assert.Equal(1, roles.Count(r => r == "test_recording"));
         Assert.True(Directory.Exists(paired.File("bench/model")));
+    }
+
+    [Fact]
+    public void Generated_paired_bench_of_a_brain_module_trains_the_ridge_baseline_beside_it()
+    {
+        var bench = Cli.Run("bench", "--config", paired.BrainModuleConfig("snr1"), "--out", paired.File("bench-bm"));
+        Assert.True(bench.ExitCode == 0, bench.Stderr);
+        var models = JsonDocument.Parse(File.ReadAllText(paired.File("bench-bm/metrics.json"))).RootElement.GetProperty("models");
+        // The baseline is ridge with its defaults on the same windows: the fixture's ridge, score for score.
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse(Test(paired.Model("snr1")).GetRawText()),
+            System.Text.Json.Nodes.JsonNode.Parse(models.GetProperty("ridge").GetProperty("test").GetRawText())));
+        Assert.True(models.GetProperty("meg_brain_module").GetProperty("test").GetProperty("top5").GetDouble() > 0.25 + Band(0.25));
+        string report = File.ReadAllText(paired.File("bench-bm/report.md"));
+        Assert.Contains("| meg_brain_module | ", report);
+        Assert.Contains("| ridge | ", report);
+        Assert.Contains("| chance | 0.0500 | 0.2500 | 10.50 |", report);
+        Assert.True(File.Exists(paired.File("bench-bm/model/model.bin")) && File.Exists(paired.File("bench-bm/ridge/model.bin")));
+    }
+
+    /// <summary>
+    /// The daemon serving an aligner: a test recording replayed window by window (hop one sample) is answered with
+    /// the top-5 stimuli, the best match's caption and the embedding; the windows that are exactly a trial's (the
+    /// pipeline's causal form, not the zero-phase filter the model trained through) retrieve the shown stimulus far
+    /// above chance.
+    /// </summary>
+    [Theory]
+    [InlineData("snr1")]
+    [InlineData("bm-snr1")]
+    public async Task Generated_paired_aligners_serve_top_k_stimuli_captions_and_embeddings_live(string model)
+    {
+        string file = Directory.GetFiles(Path.Combine(paired.Data("snr1"), "test")).Single();
+        var options = new Neurodecode.Pipeline.Worker.Live.ServeOptions
+            { Model = paired.Model(model), Listen = "127.0.0.1:0", Workers = 2, PendingWindows = 1_000_000, HopS = 1 / 160.0 };
+        await using var daemon = new Live.RunningDaemon(options);
+        var result = await Neurodecode.Pipeline.Worker.Live.ReplayClient.RunAsync(file, daemon.Endpoint, 0, 0.0625, null, CancellationToken.None, maxSeconds: 60);
+        Assert.Null(result.Error);
+        var first = System.Text.Json.Nodes.JsonNode.Parse(result.Lines[0])!["model"]!;
+        Assert.Equal("align", first["task"]!.GetValue<string>());
+        Assert.Equal(60, first["candidates"]!.GetValue<int>());   // the whole table: training and test stimuli
+
+        var table = StimulusTable.Read(Path.Combine(paired.Model(model), "stimuli.parquet"));
+        var answers = result.Lines.Skip(1).Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!)
+            .ToDictionary(a => a["window_end_sample"]!.GetValue<long>());
+        Assert.True(answers.Count > 9000, $"{answers.Count} windows");
+        using var recording = SignalFormats.OpenRecording(file);
+        int hits = 0, trials = 0;
+        foreach (var a in recording.Annotations.Where(a => a.Onset + 0.5 <= 60))
+        {
+            var answer = answers[(long)Math.Round(a.Onset * 160) + 80];
+            var top = answer["top"]!.AsArray().Select(t => (Id: t!["stimulus_id"]!.GetValue<string>(), Score: t["score"]!.GetValue<double>())).ToList();
+            Assert.Equal(5, top.Count);
+            Assert.Equal(top.Select(t => t.Score).OrderDescending(), top.Select(t => t.Score));
+            Assert.Equal(top[0].Id, answer["stimulus_id"]!.GetValue<string>());
+            Assert.Equal(table.Caption(table.IndexOf(top[0].Id)), answer["caption"]?.GetValue<string>());
+            Assert.Equal(16, answer["embedding"]!.AsArray().Count);
+            trials++;
+            if (top.Any(t => "stimulus/" + t.Id == a.Description)) hits++;
+        }
+        Assert.True(trials >= 30, $"{trials} trials");
+        double chance = 5 / 60.0;
+        Assert.True(hits > trials * (chance + 3.29 * Math.Sqrt(chance * (1 - chance) / trials)), $"{hits} of {trials} trial windows have the shown stimulus in their top 5");
     }
 
     [Fact]
