@@ -49,7 +49,9 @@ public sealed class ConfigBenchmark(TrainJob train)
     /// The differences between a benchmark folder and now: inputs whose SHA-256 or size changed (then no rerun), else
     /// every metrics.json value (timings aside) that a rerun in a temporary folder gives differently. Empty = identical.
     /// </summary>
-    public async Task<IReadOnlyList<string>> VerifyAsync(string dir, IProgress<TrainingProgress>? progress, CancellationToken ct)
+    /// <summary>What every bench folder's verify does: the inputs' hashes checked, then <paramref name="rerun"/>
+    /// (config path, epochs override, output folder) into a temporary folder, its input list and metrics compared.</summary>
+    public static async Task<IReadOnlyList<string>> VerifyAsync(string dir, Func<string, int?, string, Task> rerun, CancellationToken ct)
     {
         string manifestPath = Path.Combine(dir, ManifestFile), metricsPath = Path.Combine(dir, MetricsFile);
         if (!File.Exists(manifestPath)) throw new UsageException($"--verify {dir}: no {ManifestFile} (not a folder written by bench --config)");
@@ -68,7 +70,7 @@ public sealed class ConfigBenchmark(TrainJob train)
         try
         {
             string rerunDir = Path.Combine(temp, "bench");
-            await RunAsync(configPath, rerunDir, epochs, ["bench", "--verify", dir], progress, ct);
+            await rerun(configPath, epochs, rerunDir);
             // The glob may now match other recordings, all with unchanged hashes: the rerun's inputs say so.
             var rerunManifest = ReadObject(Path.Combine(rerunDir, ManifestFile));
             differences.AddRange(BenchManifest.CompareInputLists(manifest, rerunManifest));

@@ -94,7 +94,14 @@ public static class BenchCommand
                     throw new UsageException("--verify DIR takes no --config, --out or --epochs (they come from DIR/manifest.json)");
                 IReadOnlyList<string> differences;
                 using (var display = new ConsoleProgressDisplay())
-                    differences = await job.VerifyAsync(dir, new TrainCommand.TrainingProgressBar(display), token);
+                {
+                    var progress = new TrainCommand.TrainingProgressBar(display);
+                    var align = services.GetRequiredService<AlignBenchmark>();
+                    IReadOnlyList<string> rerunArgs = ["bench", "--verify", dir];
+                    differences = await ConfigBenchmark.VerifyAsync(dir, (configPath, n, rerunDir) => Batch.AlignConfig.IsAlignConfig(configPath)
+                        ? align.RunAsync(configPath, rerunDir, rerunArgs, token)
+                        : job.RunAsync(configPath, rerunDir, n, rerunArgs, progress, token), token);
+                }
                 if (differences.Count == 0)
                 {
                     Console.Out.WriteLine("identical");

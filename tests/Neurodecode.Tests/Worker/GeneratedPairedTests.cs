@@ -261,7 +261,7 @@ public class GeneratedPairedTests(GeneratedPairedFixture paired) : IClassFixture
     }
 
     [Fact]
-    public void Generated_paired_bench_of_a_brain_module_trains_the_ridge_baseline_beside_it()
+    public void Generated_paired_bench_of_a_brain_module_trains_the_ridge_baseline_beside_it_and_verifies()
     {
         var bench = Cli.Run("bench", "--config", paired.BrainModuleConfig("snr1"), "--out", paired.File("bench-bm"));
         Assert.True(bench.ExitCode == 0, bench.Stderr);
@@ -275,6 +275,10 @@ public class GeneratedPairedTests(GeneratedPairedFixture paired) : IClassFixture
         Assert.Contains("| ridge | ", report);
         Assert.Contains("| chance | 0.0500 | 0.2500 | 10.50 |", report);
         Assert.True(File.Exists(paired.File("bench-bm/model/model.bin")) && File.Exists(paired.File("bench-bm/ridge/model.bin")));
+        // Seeded training on two threads: a rerun of both models gives every metric again.
+        var verify = Cli.Run("bench", "--verify", paired.File("bench-bm"));
+        Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
+        Assert.Equal("identical", verify.Stdout.Trim());
     }
 
     /// <summary>
