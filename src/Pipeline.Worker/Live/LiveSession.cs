@@ -13,8 +13,8 @@ namespace Neurodecode.Pipeline.Worker.Live;
 /// <summary>
 /// One client connection: the header, then a receive loop (frames → causal chain → windows) and a send loop (decode →
 /// one JSON line per window) joined by a bounded queue that drops the oldest window when the client or the decoder
-/// falls behind, so a stalled client costs a fixed amount of memory. Protocol errors answer one error line and close
-/// this connection only.
+/// falls behind, so a stalled client costs a fixed amount of memory. Protocol errors, and a decode that fails, answer
+/// one error line and close this connection only.
 /// </summary>
 public sealed class LiveSession(int id, Socket socket, LiveModel model, ServeOptions options, ServeStats stats, ILogger logger)
 {
@@ -89,6 +89,13 @@ public sealed class LiveSession(int id, Socket socket, LiveModel model, ServeOpt
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
             reason = "connection lost: " + (e.InnerException?.Message ?? e.Message);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Not the client's doing (a model or native library failing): this connection ends, the daemon serves on.
+            logger.LogError(e, "Client {Id} {Remote}: decoding failed", id, remote);
+            error = "decoding failed: " + e.Message.Split('\n')[0];
+            reason = error;
         }
         finally
         {
