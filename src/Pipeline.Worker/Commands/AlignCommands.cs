@@ -15,9 +15,9 @@ internal static class AlignCommands
         "{0} windows among {1} candidates: top-1 {2:0.0000} (chance {3:0.0000}), top-{4} {5:0.0000} (chance {6:0.0000}), mean rank {7:0.00} (chance {8:0.00}), cosine to the true embedding {9:0.0000}",
         m.NWindows, m.NCandidates, m.Top1, m.ChanceTop1, m.K, m.TopK, m.ChanceTopK, m.MeanRank, m.ChanceMeanRank, m.MeanCosine);
 
-    public static async Task<int> TrainAsync(IServiceProvider services, string config, string output, CancellationToken ct)
+    public static async Task<int> TrainAsync(IServiceProvider services, string config, string output, string? pretrained, int? epochs, CancellationToken ct)
     {
-        var o = await services.GetRequiredService<AlignJob>().TrainAsync(config, output, ct);
+        var o = await services.GetRequiredService<AlignJob>().TrainAsync(config, output, pretrained, epochs, ct);
         Console.Out.WriteLine(string.Format(Inv, "{0} windows of {1} training stimuli; {2}", o.NTrain, o.NTrainStimuli, o.Summary));
         if (o.Test is { } test)
             Console.Out.WriteLine("test: " + Describe(test));

@@ -14,13 +14,14 @@ public static class TrainCommand
     {
         var config = new Option<string>("--config") { Description = "training config, e.g. datasets/benchmarks/physionet-mi-lr-csp-lda.json", Required = true };
         var output = new Option<string>("--out") { Description = "model folder to write", Required = true };
-        var pretrained = new Option<string?>("--pretrained") { Description = "start CBraMod from this pretraining folder or checkpoint (overrides model.pretrained)" };
+        var pretrained = new Option<string?>("--pretrained") { Description = "start CBraMod from this pretraining folder or checkpoint (overrides model.pretrained); for an aligner config, the trained torch aligner to add the recordings' new subject to (reset-tuning)" };
         var epochs = new Option<int?>("--epochs") { Description = "override trainer.epochs (recorded in the model's config.json)" };
         var command = new Command("train", "train a model; writes weights, config, pipeline, split and metrics") { config, output, pretrained, epochs };
         command.SetAction((parse, ct) => CommandHost.RunAsync("train", async (services, token) =>
         {
             if (AlignConfig.IsAlignConfig(parse.GetRequiredValue(config)))
-                return await AlignCommands.TrainAsync(services, parse.GetRequiredValue(config), parse.GetRequiredValue(output), token);
+                return await AlignCommands.TrainAsync(services, parse.GetRequiredValue(config), parse.GetRequiredValue(output),
+                    parse.GetValue(pretrained), parse.GetValue(epochs), token);
             var job = services.GetRequiredService<TrainJob>();
             TrainJob.Outcome outcome;
             using (var display = new ConsoleProgressDisplay())

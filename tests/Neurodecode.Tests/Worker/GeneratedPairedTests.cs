@@ -161,6 +161,41 @@ public class GeneratedPairedTests(GeneratedPairedFixture paired) : IClassFixture
         Assert.False(Directory.Exists(paired.File("decoded-s002")) && Directory.EnumerateFileSystemEntries(paired.File("decoded-s002")).Any());
     }
 
+    /// <summary>
+    /// MindBridge's reset-tuning through <c>train --pretrained</c>: S002's recordings (the same stimuli and planted map,
+    /// seed 7) add a subject layer to the S001 brain module, training only it and the head; the grown model retrieves
+    /// S002's held-out stimuli above chance and still decodes S001.
+    /// </summary>
+    [Fact]
+    public async Task Generated_paired_brain_module_adds_a_subject_by_reset_tuning_its_layer_and_the_head()
+    {
+        var options = new PairedDataOptions(GeneratedPairedFixture.Backgrounds.Select(b => TestPaths.Shared("eegmmidb/" + b.Replace("S001", "S002"))).ToList(),
+            Stimuli: 60, TestStimuli: 20, TrainRepetitions: 2, TestRepetitions: 3, Dim: 16, Snr: 1, Seed: 7);
+        await new PairedDataGenerator(options).WriteAsync(paired.Data("s002-tune"));
+        string tuned = paired.File("model-bm-s002");
+        var train = Cli.Run("train", "--config", paired.BrainModuleConfig("s002-tune"), "--out", tuned, "--pretrained", paired.Model("bm-snr1"));
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        Assert.Contains("reset-tuned for subject '002' (its layer and the head)", train.Stdout);
+        var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(tuned, "config.json"))).RootElement;
+        Assert.Equal(["001", "002"], config.GetProperty("subjects").EnumerateArray().Select(e => e.GetString()!));
+        Assert.Equal("002", JsonDocument.Parse(File.ReadAllText(Path.Combine(tuned, "metrics.json"))).RootElement
+            .GetProperty("reset_tuning").GetProperty("subject").GetString());
+        Assert.True(Test(tuned).GetProperty("top5").GetDouble() > 0.25 + Band(0.25), Test(tuned).ToString());
+
+        string s001 = Directory.GetFiles(Path.Combine(paired.Data("snr1"), "test")).Single();
+        var old = Cli.Run("evaluate", "--model", tuned, "--out", paired.File("eval-tuned-s001"), s001);
+        Assert.True(old.ExitCode == 0, old.Stderr);
+
+        // No new subject in the recordings, or a model without subject layers: one line each, nothing written.
+        var none = Cli.Run("train", "--config", paired.BrainModuleConfig("snr1"), "--out", paired.File("model-none"), "--pretrained", paired.Model("bm-snr1"));
+        Assert.Equal(2, none.ExitCode);
+        Assert.Contains($"--pretrained {paired.Model("bm-snr1")}: reset-tuning adds one subject at a time; the training recordings bring 0", none.Stderr);
+        var ridge = Cli.Run("train", "--config", paired.BrainModuleConfig("s002-tune"), "--out", paired.File("model-none"), "--pretrained", paired.Model("snr1"));
+        Assert.Equal(2, ridge.ExitCode);
+        Assert.Contains("reset-tuning grows a torch aligner with subject layers; this ridge has none", ridge.Stderr);
+        Assert.False(Directory.Exists(paired.File("model-none")));
+    }
+
     [Fact]
     public void Generated_paired_recordings_hold_exactly_the_planted_response_at_the_stated_snr()
     {
