@@ -161,6 +161,19 @@ public class GeneratedPairedTests(GeneratedPairedFixture paired) : IClassFixture
         Assert.False(Directory.Exists(paired.File("decoded-s002")) && Directory.EnumerateFileSystemEntries(paired.File("decoded-s002")).Any());
     }
 
+    [Fact]
+    public void Generated_paired_train_epochs_override_reaches_a_torch_aligner_and_is_refused_for_ridge()
+    {
+        var bm = Cli.Run("train", "--config", paired.BrainModuleConfig("snr1"), "--out", paired.File("model-bm-2epochs"), "--epochs", "2");
+        Assert.True(bm.ExitCode == 0, bm.Stderr);
+        var metrics = JsonDocument.Parse(File.ReadAllText(paired.File("model-bm-2epochs/metrics.json"))).RootElement;
+        Assert.Equal(2, metrics.GetProperty("curves").GetArrayLength());
+        var ridge = Cli.Run("train", "--config", paired.Config("snr1"), "--out", paired.File("model-ridge-epochs"), "--epochs", "2");
+        Assert.Equal(2, ridge.ExitCode);
+        Assert.Equal("neurodecode train: error: --pretrained and --epochs are for torch aligners; ridge is fitted in closed form", ridge.Stderr.Trim());
+        Assert.False(Directory.Exists(paired.File("model-ridge-epochs")));
+    }
+
     /// <summary>
     /// MindBridge's reset-tuning through <c>train --pretrained</c>: S002's recordings (the same stimuli and planted map,
     /// seed 7) add a subject layer to the S001 brain module, training only it and the head; the grown model retrieves
