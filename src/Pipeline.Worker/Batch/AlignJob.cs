@@ -53,12 +53,13 @@ public sealed class AlignJob(PreprocessJob preprocess, ILogger<AlignJob> logger)
             if (n < 1) throw new UsageException($"--epochs {n}: must be at least 1");
             config = config with { Model = config.Model with { Trainer = (config.Model.Trainer ?? new AlignerTrainerOptions()) with { Epochs = n } } };
         }
-        return TrainAsync(config, configPath, modelDir, ct, pretrained);
+        return TrainAsync(config, configPath, modelDir, pretrained, ct);
     }
 
     /// <summary>Trains <paramref name="config"/> (read from <paramref name="configPath"/>, whose folder its paths are
-    /// relative to) into <paramref name="modelDir"/>; <c>bench</c> passes the config with the ridge baseline's model.</summary>
-    public async Task<TrainOutcome> TrainAsync(AlignConfig config, string configPath, string modelDir, CancellationToken ct, string? pretrained = null)
+    /// relative to) into <paramref name="modelDir"/>, grown from <paramref name="pretrained"/> when given; <c>bench</c>
+    /// passes the config with the ridge baseline's model.</summary>
+    public async Task<TrainOutcome> TrainAsync(AlignConfig config, string configPath, string modelDir, string? pretrained, CancellationToken ct)
     {
         string configDir = Path.GetDirectoryName(Path.GetFullPath(configPath))!;
         var spec = AlignerSpec(PipelineSpec.Load(Path.Combine(configDir, config.Data.Pipeline)), config.Data.Pipeline);
@@ -171,7 +172,6 @@ public sealed class AlignJob(PreprocessJob preprocess, ILogger<AlignJob> logger)
         torch.manual_seed(options.Seed);
         ITorchAligner model;
         ChannelScaler? scaler;
-        ModelConfig modelConfig;
         (string From, string Subject, IReadOnlyList<ParameterGroup> Groups)? reset = null;
         if (pretrained is null)
         {
@@ -180,15 +180,14 @@ public sealed class AlignJob(PreprocessJob preprocess, ILogger<AlignJob> logger)
             var overrides = spec.Config?.DeepClone().AsObject() ?? [];
             overrides["n_subjects"] = subjects?.Length ?? 1;
             var entry = ModelRegistry.Get(spec.Name);
-            modelConfig = TrainJob.ModelConfigFor(entry, overrides, train.Data, table.Dim, train.Sfreq);
-            model = (ITorchAligner)entry.Create(modelConfig);
+            model = (ITorchAligner)entry.Create(TrainJob.ModelConfigFor(entry, overrides, train.Data, table.Dim, train.Sfreq));
         }
         else
         {
             (model, scaler, subjects, string subject) = GrowByOneSubject(pretrained, spec, train, table.Dim, subjects);
-            modelConfig = ((AlignerModel)model).Config;
             reset = (Path.GetFullPath(pretrained), subject, model.ResetTuning(subjects.Length - 1, options.Lr));
         }
+        var modelConfig = model.Config;
         var aligner = new TrainedAligner(model, scaler, subjects);
         try
         {
@@ -261,9 +260,9 @@ public sealed class AlignJob(PreprocessJob preprocess, ILogger<AlignJob> logger)
             throw new UsageException($"--pretrained {pretrained}: reset-tuning adds one subject at a time; the training recordings bring {fresh.Count} " +
                 $"it has no layer for ({string.Join(", ", fresh.Take(8))}; it has {string.Join(", ", known.Take(8))})");
         var entry = ModelRegistry.Get(spec.Name);
-        var node = JsonSerializer.SerializeToNode(trained.Config, entry.ConfigType, PipelineJson.Options)!.AsObject();
-        node["n_subjects"] = known.Count + 1;
-        var model = (AlignerModel)entry.Create((ModelConfig)node.Deserialize(entry.ConfigType, PipelineJson.Options)!);
+        var overrides = JsonSerializer.SerializeToNode(trained.Config, entry.ConfigType, PipelineJson.Options)!.AsObject();
+        overrides["n_subjects"] = known.Count + 1;
+        var model = (AlignerModel)entry.Create(TrainJob.ModelConfigFor(entry, overrides, train.Data, dim, train.Sfreq));
         try { model.CopyFrom(trained); }
         catch (ArgumentException e)
         {

@@ -61,7 +61,7 @@ public sealed class AlignBenchmark(AlignJob align)
                          : new[] { (config.Model, ConfigBenchmark.ModelFolder), (new AlignModel(RidgeAligner.ModelName), BaselineFolder) })
             {
                 var clock = Stopwatch.StartNew();
-                var outcome = await align.TrainAsync(config with { Model = model }, configFull, Path.Combine(temp, folder), ct);
+                var outcome = await align.TrainAsync(config with { Model = model }, configFull, Path.Combine(temp, folder), null, ct);
                 runs.Add((outcome, clock.Elapsed.TotalSeconds));
             }
             var models = new JsonObject();

@@ -47,10 +47,9 @@ public sealed class ConfigBenchmark(TrainJob train)
 
     /// <summary>
     /// The differences between a benchmark folder and now: inputs whose SHA-256 or size changed (then no rerun), else
-    /// every metrics.json value (timings aside) that a rerun in a temporary folder gives differently. Empty = identical.
+    /// every metrics.json value (timings aside) that <paramref name="rerun"/> (config path, epochs override, output
+    /// folder) gives differently in a temporary folder. Empty = identical. Training and aligner benches share it.
     /// </summary>
-    /// <summary>What every bench folder's verify does: the inputs' hashes checked, then <paramref name="rerun"/>
-    /// (config path, epochs override, output folder) into a temporary folder, its input list and metrics compared.</summary>
     public static async Task<IReadOnlyList<string>> VerifyAsync(string dir, Func<string, int?, string, Task> rerun, CancellationToken ct)
     {
         string manifestPath = Path.Combine(dir, ManifestFile), metricsPath = Path.Combine(dir, MetricsFile);
